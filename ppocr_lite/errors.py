@@ -1,0 +1,22 @@
+"""Exception types shared across ppocr_lite."""
+
+from __future__ import annotations
+
+
+class ConfigError(KeyError):
+    """A config problem found before any work starts (bad key, name, value or path).
+
+    It subclasses ``KeyError`` so callers catching registry lookups keep working, but prints its
+    message without the quotes ``KeyError`` adds.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DataError(ValueError):
+    """A sample or dataset that cannot be used (decode failure, label outside the dictionary)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

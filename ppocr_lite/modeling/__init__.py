@@ -1,0 +1,9 @@
+"""Model parts and the recognizer builder."""
+
+from __future__ import annotations
+
+from ppocr_lite.modeling import backbones, heads, necks  # noqa: F401  (registration)
+from ppocr_lite.modeling.build import build_model, count_parameters
+from ppocr_lite.modeling.recognizer import Recognizer
+
+__all__ = ["Recognizer", "build_model", "count_parameters"]

@@ -1,0 +1,5 @@
+"""Heads register themselves on import."""
+
+from __future__ import annotations
+
+from ppocr_lite.modeling.heads import ctc_head  # noqa: F401

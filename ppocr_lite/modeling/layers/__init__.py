@@ -1,0 +1,7 @@
+"""Building blocks shared by backbones, necks and heads."""
+
+from __future__ import annotations
+
+from ppocr_lite.modeling.layers.conv_bn import ConvBNAct, make_divisible
+
+__all__ = ["ConvBNAct", "make_divisible"]
