@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-from ppocr_lite.modeling.backbones import mobilenet_v3  # noqa: F401
+from ppocr_lite.modeling.backbones import (
+    lcnet_v3,  # noqa: F401
+    mobilenet_v1_enhance,  # noqa: F401
+    mobilenet_v3,  # noqa: F401
+    resnet_vd,  # noqa: F401
+    svtrnet,  # noqa: F401
+)

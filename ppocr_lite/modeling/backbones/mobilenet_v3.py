@@ -58,7 +58,9 @@ class _SqueezeExcite(nn.Layer):
         self.relu = nn.ReLU()
 
     def forward(self, x: Tensor) -> Tensor:
-        w = F.hardsigmoid(self.conv2(self.relu(self.conv1(self.avg_pool(x)))), slope=0.2, offset=0.5)
+        w = F.hardsigmoid(
+            self.conv2(self.relu(self.conv1(self.avg_pool(x)))), slope=0.2, offset=0.5
+        )
         return x * w
 
 
@@ -112,7 +114,9 @@ class MobileNetV3(nn.Layer):
     ) -> None:
         super().__init__()
         if model_name not in _SPECS:
-            raise ConfigError(f"MobileNetV3.model_name must be 'small' or 'large', got {model_name!r}")
+            raise ConfigError(
+                f"MobileNetV3.model_name must be 'small' or 'large', got {model_name!r}"
+            )
         if scale not in _SCALES:
             raise ConfigError(f"MobileNetV3.scale must be one of {_SCALES}, got {scale}")
         strides = list(large_stride if model_name == "large" else small_stride)
@@ -130,7 +134,12 @@ class MobileNetV3(nn.Layer):
             out_ch = make_divisible(scale * out)
             blocks.append(
                 _InvertedResidual(
-                    ch, make_divisible(scale * exp), out_ch, k, stride, se and not disable_se,
+                    ch,
+                    make_divisible(scale * exp),
+                    out_ch,
+                    k,
+                    stride,
+                    se and not disable_se,
                     _ACTS[act],
                 )
             )

@@ -73,6 +73,23 @@ _SEQUENCE_ENCODERS: dict[str, Callable[..., nn.Layer]] = {
 _ENCODERS_BEFORE_RESHAPE = ("svtr",)
 
 
+# Keys of the ``svtr`` encoder (PaddleOCR's EncoderWithSVTR); listed so typos are caught.
+SVTR_KEYS = (
+    "dims",
+    "depth",
+    "hidden_dims",
+    "use_guide",
+    "num_heads",
+    "qkv_bias",
+    "mlp_ratio",
+    "drop_rate",
+    "attn_drop_rate",
+    "drop_path",
+    "kernel_size",
+    "qk_scale",
+)
+
+
 @NECKS.register()
 class SequenceEncoder(nn.Layer):
     """Reshape to a sequence, then encode it with ``encoder_type``.
@@ -81,14 +98,31 @@ class SequenceEncoder(nn.Layer):
         in_channels: Channels of the backbone output.
         encoder_type: ``reshape``, ``rnn`` (BiLSTM), ``fc`` or ``svtr``.
         hidden_size: LSTM / FC width for ``rnn`` and ``fc``.
-        **encoder_kwargs: Options of the ``svtr`` encoder (dims, depth, hidden_dims, use_guide,
-            kernel_size, ...); rejected for other encoder types.
+        dims, depth, hidden_dims, use_guide, num_heads, qkv_bias, mlp_ratio, drop_rate,
+        attn_drop_rate, drop_path, kernel_size, qk_scale: Options of the ``svtr`` encoder
+            (None keeps its default); rejected for other encoder types.
     """
 
     def __init__(
-        self, in_channels: int, encoder_type: str, hidden_size: int = 48, **encoder_kwargs: Any
+        self,
+        in_channels: int,
+        encoder_type: str,
+        hidden_size: int = 48,
+        dims: int | None = None,
+        depth: int | None = None,
+        hidden_dims: int | None = None,
+        use_guide: bool | None = None,
+        num_heads: int | None = None,
+        qkv_bias: bool | None = None,
+        mlp_ratio: float | None = None,
+        drop_rate: float | None = None,
+        attn_drop_rate: float | None = None,
+        drop_path: float | None = None,
+        kernel_size: Any = None,
+        qk_scale: float | None = None,
     ) -> None:
         super().__init__()
+        given = {k: v for k, v in locals().items() if k in SVTR_KEYS and v is not None}
         self.encoder_type = encoder_type
         self.encoder_reshape = Im2Seq(in_channels)
         self.encoder: nn.Layer | None = None
@@ -102,12 +136,12 @@ class SequenceEncoder(nn.Layer):
                 f"{did_you_mean(encoder_type, choices)}; choices: {', '.join(choices)}"
             )
         if encoder_type in _ENCODERS_BEFORE_RESHAPE:
-            self.encoder = _SEQUENCE_ENCODERS[encoder_type](in_channels, **encoder_kwargs)
+            self.encoder = _SEQUENCE_ENCODERS[encoder_type](in_channels, **given)
         else:
-            if encoder_kwargs:
+            if given:
                 raise ConfigError(
                     f"SequenceEncoder with encoder_type '{encoder_type}' does not accept "
-                    f"{sorted(encoder_kwargs)}; only hidden_size"
+                    f"{sorted(given)}; only hidden_size"
                 )
             self.encoder = _SEQUENCE_ENCODERS[encoder_type](in_channels, hidden_size)
         self.out_channels = self.encoder.out_channels

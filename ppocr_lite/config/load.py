@@ -1,0 +1,85 @@
+"""Read a PaddleOCR-format YAML config safely."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ppocr_lite.errors import ConfigError
+from ppocr_lite.registry import did_you_mean
+
+SECTIONS = (
+    "Global",
+    "Architecture",
+    "Loss",
+    "Optimizer",
+    "PostProcess",
+    "Metric",
+    "Train",
+    "Eval",
+)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads ``1e-3`` as a float (YAML 1.1 wants ``1.0e-3``)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str, source: str = "<string>") -> Any:
+    """Parse YAML text with the safe loader.
+
+    Raises:
+        ConfigError: naming ``source`` and the line of the syntax error.
+    """
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: invalid YAML: {exc}") from exc
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Load a config file into a new dict.
+
+    Args:
+        path: YAML file in PaddleOCR's layout (Global, Architecture, Loss, ...).
+
+    Returns:
+        The parsed config; sections missing from the file are absent.
+
+    Raises:
+        ConfigError: if the file is missing, is not valid YAML, or has an unknown section.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path} (pass an existing YAML with -c)")
+    cfg = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections, got {cfg!r}")
+    for key in cfg:
+        if key not in SECTIONS:
+            raise ConfigError(
+                f"{path}: unknown section '{key}'{did_you_mean(str(key), SECTIONS)}; "
+                f"sections: {', '.join(SECTIONS)}"
+            )
+    return cfg
+
+
+def dump_config(cfg: dict[str, Any]) -> str:
+    """Serialise a config back to YAML, keeping non-ASCII text readable."""
+    return yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False, default_flow_style=None)

@@ -1,0 +1,99 @@
+"""Check a whole config before any work: names, keys, types and paths."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ppocr_lite.config.schema import GlobalConfig, parse_global
+from ppocr_lite.data.loader import parse_loader
+from ppocr_lite.data.transforms import check_transforms
+from ppocr_lite.errors import ConfigError
+from ppocr_lite.modeling.build import check_architecture
+from ppocr_lite.optim.build import build_lr_fn
+from ppocr_lite.registry import DATASETS, LOSSES, METRICS, POSTPROCESSES
+
+DATA_INJECTED = ("charset", "max_text_length")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _check_paths(block: Mapping[str, Any], where: str) -> None:
+    for key in ("data_dir", "label_file_list"):
+        if key not in block:
+            continue
+        for item in _as_list(block[key]):
+            if not isinstance(item, str):
+                raise ConfigError(f"{where}.{key} must be a path or a list of paths, got {item!r}")
+            if not Path(item).exists():
+                raise ConfigError(
+                    f"{where}.{key}: {item} does not exist (fix the path or -o {where}.{key}=...)"
+                )
+
+
+def check_data_section(cfg: Mapping[str, Any], where: str) -> None:
+    """Validate ``Train`` or ``Eval``: dataset name and keys, transforms, loader, paths."""
+    section = cfg.get(where)
+    if not isinstance(section, Mapping) or "dataset" not in section:
+        raise ConfigError(f"the config needs a {where} section with a dataset block")
+    block = dict(section["dataset"] or {})
+    transforms = block.pop("transforms", None)
+    if not transforms:
+        raise ConfigError(f"{where}.dataset.transforms is empty; it must end with KeepKeys")
+    DATASETS.check(block, f"{where}.dataset", ("transforms", "seed", "bad_sample"))
+    check_transforms(transforms, f"{where}.dataset.transforms", DATA_INJECTED)
+    parse_loader(section.get("loader"), f"{where}.loader")
+    _check_paths(block, f"{where}.dataset")
+
+
+def _check_file(path: str | None, key: str, suffix: str = ".pdparams") -> None:
+    if path is None:
+        return
+    stem = path[: -len(suffix)] if path.endswith(suffix) else path
+    if not Path(stem + suffix).is_file():
+        raise ConfigError(
+            f"Global.{key}: {stem + suffix} not found (give the prefix, e.g. output/rec/best_accuracy)"
+        )
+
+
+def check_config(
+    cfg: Mapping[str, Any],
+    source: str,
+    sections: tuple[str, ...] = ("Train",),
+    optional: tuple[str, ...] = ("Eval",),
+) -> GlobalConfig:
+    """Validate everything that can be checked without building a model or reading data.
+
+    Args:
+        cfg: The loaded config with overrides applied.
+        source: Config file name, for messages.
+        sections: Data sections this tool needs.
+        optional: Data sections checked only when present.
+
+    Returns:
+        The typed Global section.
+
+    Raises:
+        ConfigError: naming the file, the key or path, and the closest valid choice.
+    """
+    try:
+        gcfg = parse_global(cfg.get("Global"), source)
+        if gcfg.character_dict_path is not None and not Path(gcfg.character_dict_path).is_file():
+            raise ConfigError(f"Global.character_dict_path: {gcfg.character_dict_path} not found")
+        check_architecture(cfg.get("Architecture") or {})
+        LOSSES.check(cfg.get("Loss") or {}, "Loss")
+        if "Train" in sections:
+            # Schedules are pure and cheap: building one checks its values (e.g. a negative LR).
+            build_lr_fn(cfg.get("Optimizer") or {}, step_each_epoch=1, epochs=gcfg.epoch_num)
+        POSTPROCESSES.check(cfg.get("PostProcess") or {}, "PostProcess", ("charset",))
+        METRICS.check(cfg.get("Metric") or {"name": "RecMetric"}, "Metric")
+        for name in (*sections, *(o for o in optional if cfg.get(o))):
+            check_data_section(cfg, name)
+        _check_file(gcfg.checkpoints if not gcfg.auto_resume else None, "checkpoints")
+        _check_file(gcfg.pretrained_model, "pretrained_model")
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return gcfg

@@ -1,0 +1,144 @@
+"""Build the train / eval data loaders from a ``Train`` or ``Eval`` section."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from paddle.io import DataLoader
+
+from ppocr_lite.charset import Charset
+from ppocr_lite.config.schema import GlobalConfig
+from ppocr_lite.data.base import RecDataset
+from ppocr_lite.data.batch import Batch, make_collate
+from ppocr_lite.data.sampler import ResumableBatchSampler
+from ppocr_lite.data.transforms import build_transforms
+from ppocr_lite.errors import ConfigError
+from ppocr_lite.registry import DATASETS, did_you_mean
+
+logger = logging.getLogger("ppocr_lite")
+
+LOADER_KEYS = ("shuffle", "drop_last", "batch_size_per_card", "num_workers", "use_shared_memory")
+PADDLEOCR_LOADER_KEYS = ("collate_fn", "max_ratio", "seed")
+
+
+@dataclass(frozen=True)
+class LoaderConfig:
+    """The ``loader:`` block of Train / Eval."""
+
+    batch_size_per_card: int = 64
+    shuffle: bool = False
+    drop_last: bool = False
+    num_workers: int = 0
+    use_shared_memory: bool = True
+
+
+def parse_loader(block: Mapping[str, Any] | None, where: str) -> LoaderConfig:
+    """Validate a ``loader`` block: known keys and types.
+
+    Raises:
+        ConfigError: on an unknown key (with the closest valid one) or a wrong type/value.
+    """
+    block = dict(block or {})
+    ignored = [k for k in block if k in PADDLEOCR_LOADER_KEYS]
+    for key in block:
+        if key not in LOADER_KEYS and key not in PADDLEOCR_LOADER_KEYS:
+            raise ConfigError(f"unknown key '{where}.{key}'{did_you_mean(key, LOADER_KEYS)}")
+    if ignored:
+        logger.warning("%s: ignoring PaddleOCR keys %s", where, ", ".join(ignored))
+    values = {k: v for k, v in block.items() if k in LOADER_KEYS}
+    for key in ("batch_size_per_card", "num_workers"):
+        if key in values and (not isinstance(values[key], int) or isinstance(values[key], bool)):
+            raise ConfigError(f"{where}.{key} must be an integer, got {values[key]!r}")
+    for key in ("shuffle", "drop_last", "use_shared_memory"):
+        if key in values and not isinstance(values[key], bool):
+            raise ConfigError(f"{where}.{key} must be true or false, got {values[key]!r}")
+    cfg = LoaderConfig(**values)
+    if cfg.batch_size_per_card <= 0 or cfg.num_workers < 0:
+        raise ConfigError(f"{where}: batch_size_per_card must be > 0 and num_workers >= 0")
+    return cfg
+
+
+def build_dataset(
+    section: Mapping[str, Any], where: str, charset: Charset, gcfg: GlobalConfig
+) -> RecDataset:
+    """Build the dataset of a Train/Eval section with its transforms."""
+    block = dict(section.get("dataset") or {})
+    if "name" not in block:
+        raise ConfigError(f"{where}.dataset needs a 'name:' (e.g. LMDBDataSet)")
+    ops = build_transforms(
+        block.pop("transforms", None) or [],
+        f"{where}.dataset.transforms",
+        charset=charset,
+        max_text_length=gcfg.max_text_length,
+    )
+    return DATASETS.build(
+        block, f"{where}.dataset", transforms=ops, seed=gcfg.seed, bad_sample=gcfg.bad_sample
+    )
+
+
+class TextLineLoader:
+    """Iterable of Batch over a dataset, resumable at an epoch and a batch offset."""
+
+    def __init__(
+        self, dataset: RecDataset, sampler: ResumableBatchSampler, cfg: LoaderConfig
+    ) -> None:
+        self.dataset = dataset
+        self.sampler = sampler
+        self.cfg = cfg
+        self._loader = DataLoader(
+            dataset,
+            batch_sampler=sampler,
+            num_workers=cfg.num_workers,
+            use_shared_memory=cfg.use_shared_memory and cfg.num_workers > 0,
+            collate_fn=make_collate(dataset.keep_keys),
+            return_list=True,
+            persistent_workers=cfg.num_workers > 0,
+        )
+
+    def set_epoch(self, epoch: int, skip_batches: int = 0) -> None:
+        """Iterate ``epoch`` next, starting after ``skip_batches`` batches."""
+        self.sampler.set_epoch(epoch, skip_batches)
+
+    def __iter__(self) -> Iterator[Batch]:
+        for item in self._loader:
+            yield Batch(item["fields"], item["skipped"])
+
+    def __len__(self) -> int:
+        return len(self.sampler)
+
+    def batches_per_epoch(self) -> int:
+        """Batches in a full epoch."""
+        return self.sampler.batches_per_epoch()
+
+
+def build_dataloader(
+    section: Mapping[str, Any],
+    where: str,
+    charset: Charset,
+    gcfg: GlobalConfig,
+    rank: int = 0,
+    world_size: int = 1,
+) -> TextLineLoader:
+    """Build dataset, sampler and loader of ``Train`` or ``Eval``.
+
+    Args:
+        section: The config section (``dataset`` and ``loader`` blocks).
+        where: ``Train`` or ``Eval`` (for messages).
+        charset: Shared charset for label encoding.
+        gcfg: Global config (seed, max_text_length, bad_sample policy).
+        rank: This process's rank.
+        world_size: Number of processes; each gets ``batch_size_per_card`` samples.
+    """
+    cfg = parse_loader(section.get("loader"), f"{where}.loader")
+    dataset = build_dataset(section, where, charset, gcfg)
+    if len(dataset) == 0:
+        raise ConfigError(f"{where}.dataset is empty (0 samples)")
+    if not dataset.keep_keys:
+        raise ConfigError(f"{where}.dataset.transforms must end with KeepKeys")
+    sampler = ResumableBatchSampler(
+        dataset, cfg.batch_size_per_card, cfg.shuffle, cfg.drop_last, gcfg.seed, rank, world_size
+    )
+    return TextLineLoader(dataset, sampler, cfg)

@@ -1,0 +1,78 @@
+"""Folder of images plus label files of ``path<TAB>label`` lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ppocr_lite.data.base import RawSample, RecDataset
+from ppocr_lite.errors import ConfigError
+from ppocr_lite.registry import DATASETS
+
+
+def read_label_file(path: Path, delimiter: str) -> list[tuple[str, str]]:
+    """Parse one label file; the label is everything after the first delimiter.
+
+    Raises:
+        ConfigError: if the file is missing, or a line has no delimiter.
+    """
+    if not path.is_file():
+        raise ConfigError(f"label file not found: {path} (check label_file_list)")
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        name, sep, label = line.partition(delimiter)
+        if not sep:
+            raise ConfigError(
+                f"{path}:{n}: no {delimiter!r} between image path and label: {line[:80]!r}"
+            )
+        rows.append((name, label))
+    return rows
+
+
+@DATASETS.register()
+class SimpleDataSet(RecDataset):
+    """Images under ``data_dir`` listed by one or more label files.
+
+    Args:
+        data_dir: Folder the image paths in the label files are relative to.
+        label_file_list: One label file or a list of them (one source each).
+        delimiter: Separator between path and label.
+        transforms, ratio_list, seed, bad_sample, ext_data_num: See RecDataset.
+    """
+
+    def __init__(
+        self,
+        data_dir: str,
+        label_file_list: str | Sequence[str],
+        transforms: Sequence[Any] = (),
+        delimiter: str = "\t",
+        ratio_list: Sequence[float] | float = 1.0,
+        seed: int = 1024,
+        bad_sample: str = "skip",
+        ext_data_num: int = 0,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        if not self.data_dir.is_dir():
+            raise ConfigError(f"data_dir not found: {self.data_dir}")
+        files = [label_file_list] if isinstance(label_file_list, str) else list(label_file_list)
+        self.groups = [read_label_file(Path(f), delimiter) for f in files]
+        self.rows = [row for group in self.groups for row in group]
+        super().__init__(transforms, seed, bad_sample, ratio_list, ext_data_num)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def source_sizes(self) -> list[int]:
+        return [len(g) for g in self.groups]
+
+    def read(self, index: int) -> RawSample:
+        name, label = self.rows[index]
+        path = self.data_dir / name
+        try:
+            image = path.read_bytes()
+        except OSError:
+            image = b""
+        return RawSample(str(path), image, label)

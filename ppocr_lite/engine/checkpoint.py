@@ -1,0 +1,296 @@
+"""Checkpoints in PaddleOCR's layout (<prefix>.pdparams / .pdopt / .states), written atomically.
+
+A save writes all three files under temporary names, fsyncs them, then renames them into place
+(.pdopt, .pdparams, .states last) and fsyncs the folder. The temporary ``.states`` records the
+size and CRC of its two partners, so a crash in the middle of the renames is finished on the
+next load (roll forward) and a stale or mixed set is detected instead of loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pickle
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paddle
+from paddle import nn
+
+from ppocr_lite.engine.state import TrainState
+from ppocr_lite.errors import ConfigError
+
+logger = logging.getLogger("ppocr_lite")
+
+_SAFE_GLOBALS = {
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "complex"),
+    ("builtins", "bytearray"),
+    ("collections", "OrderedDict"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy", "dtype"),
+}
+
+
+class _StatesUnpickler(pickle.Unpickler):
+    """Only plain containers and numbers: a .states file cannot run code when loaded."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _SAFE_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f".states may hold plain data only, found {module}.{name}")
+
+
+def read_states(path: Path) -> dict[str, Any]:
+    """Load a ``.states`` file with the restricted unpickler."""
+    with open(path, "rb") as f:
+        data = _StatesUnpickler(f).load()
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a states dict")
+    return data
+
+
+def strip_suffix(path: str | Path) -> Path:
+    """``out/latest.pdparams`` or ``out/latest`` -> ``out/latest``."""
+    text = str(path)
+    for ext in (".pdparams", ".pdopt", ".states"):
+        if text.endswith(ext):
+            return Path(text[: -len(ext)])
+    return Path(text)
+
+
+def _digest(data: bytes) -> list[int]:
+    return [len(data), zlib.crc32(data)]
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _to_bytes(obj: Any) -> bytes:
+    buf = io.BytesIO()
+    paddle.save(obj, buf)
+    return buf.getvalue()
+
+
+def _file_digest(path: Path) -> list[int] | None:
+    return _digest(path.read_bytes()) if path.is_file() else None
+
+
+def _recover(prefix: Path) -> None:
+    """Finish an interrupted save (roll forward) or discard its leftovers."""
+    tmp_states = Path(f"{prefix}.states.tmp")
+    if not tmp_states.exists():
+        for ext in (".pdparams", ".pdopt"):
+            Path(f"{prefix}{ext}.tmp").unlink(missing_ok=True)
+        return
+    try:
+        digests = read_states(tmp_states).get("ppocr_lite_files", {})
+    except Exception:  # noqa: BLE001 - a torn temporary file is simply discarded
+        digests = None
+    complete = bool(digests) and all(
+        _file_digest(Path(f"{prefix}{ext}.tmp")) == want
+        or _file_digest(Path(f"{prefix}{ext}")) == want
+        for ext, want in digests.items()
+    )
+    for ext in (".pdopt", ".pdparams", ".states"):
+        tmp = Path(f"{prefix}{ext}.tmp")
+        if complete and tmp.exists():
+            os.replace(tmp, f"{prefix}{ext}")
+        else:
+            tmp.unlink(missing_ok=True)
+    _fsync_dir(prefix.parent)
+    if complete:
+        logger.warning("finished an interrupted checkpoint save: %s", prefix)
+
+
+@dataclass
+class LoadReport:
+    """What ``load_pretrained`` did with each key."""
+
+    loaded: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, list[int], list[int]]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One paragraph for the log."""
+        lines = [f"loaded {len(self.loaded)} tensors"]
+        for key, theirs, ours in self.mismatched:
+            lines.append(f"  skipped (shape {theirs} in file, {ours} in model): {key}")
+        if self.missing:
+            lines.append(f"  not in file, kept initialised: {', '.join(self.missing)}")
+        if self.unexpected:
+            lines.append(f"  in file but not in model, ignored: {', '.join(self.unexpected)}")
+        return "\n".join(lines)
+
+
+class CheckpointManager:
+    """Saves and loads checkpoints in ``save_dir``.
+
+    Args:
+        save_dir: Output folder (``Global.save_model_dir``).
+        keep_last_n: Keep only the newest N ``iter_epoch_*`` checkpoints (0 keeps all).
+    """
+
+    def __init__(self, save_dir: str | Path, keep_last_n: int = 0) -> None:
+        self.save_dir = Path(save_dir)
+        self.keep_last_n = keep_last_n
+
+    def save(self, prefix: str, model: nn.Layer, optimizer: Any, state: TrainState) -> Path:
+        """Write ``<save_dir>/<prefix>.{pdparams,pdopt,states}`` atomically; returns the prefix path."""
+        self.save_dir.mkdir(parents=True, exist_ok=True)
+        path = self.save_dir / prefix
+        blobs = {".pdparams": _to_bytes(model.state_dict())}
+        if optimizer is not None:
+            blobs[".pdopt"] = _to_bytes(optimizer.state_dict())
+        states = state.to_states()
+        states["ppocr_lite_files"] = {ext: _digest(b) for ext, b in blobs.items()}
+        blobs[".states"] = pickle.dumps(states, protocol=2)
+        for ext, data in blobs.items():
+            _write_synced(Path(f"{path}{ext}.tmp"), data)
+        for ext in (".pdopt", ".pdparams", ".states"):
+            if ext in blobs:
+                os.replace(f"{path}{ext}.tmp", f"{path}{ext}")
+        _fsync_dir(self.save_dir)
+        if prefix.startswith("iter_epoch_"):
+            self._prune()
+        return path
+
+    def _prune(self) -> None:
+        if self.keep_last_n <= 0:
+            return
+        found = sorted(
+            (int(m.group(1)), p)
+            for p in self.save_dir.glob("iter_epoch_*.pdparams")
+            if (m := re.fullmatch(r"iter_epoch_(\d+)\.pdparams", p.name))
+        )
+        for _, old in found[: -self.keep_last_n]:
+            stem = strip_suffix(old)
+            for ext in (".states", ".pdparams", ".pdopt"):
+                Path(f"{stem}{ext}").unlink(missing_ok=True)
+
+    @staticmethod
+    def exists(path: str | Path) -> bool:
+        """Whether a checkpoint (its .pdparams) exists at ``path`` (with or without suffix)."""
+        prefix = strip_suffix(path)
+        _recover(prefix)
+        return Path(f"{prefix}.pdparams").is_file()
+
+    @staticmethod
+    def read_state(path: str | Path, main_indicator: str = "acc") -> TrainState:
+        """The TrainState stored beside a checkpoint (a fresh one if there is no .states)."""
+        prefix = strip_suffix(path)
+        _recover(prefix)
+        states_path = Path(f"{prefix}.states")
+        if not states_path.is_file():
+            return TrainState()
+        return TrainState.from_states(read_states(states_path), main_indicator)
+
+    def resume(
+        self, path: str | Path, model: nn.Layer, optimizer: Any, main_indicator: str = "acc"
+    ) -> TrainState:
+        """Load model, optimizer and state to continue a run.
+
+        Raises:
+            ConfigError: if the checkpoint is missing, or its files do not belong together.
+        """
+        prefix = strip_suffix(path)
+        _recover(prefix)
+        params = Path(f"{prefix}.pdparams")
+        if not params.is_file():
+            raise ConfigError(
+                f"Global.checkpoints: {params} not found (give the prefix, e.g. output/rec/latest)"
+            )
+        states = read_states(Path(f"{prefix}.states")) if Path(f"{prefix}.states").is_file() else {}
+        for ext, want in (states.get("ppocr_lite_files") or {}).items():
+            if _file_digest(Path(f"{prefix}{ext}")) != want:
+                raise ConfigError(
+                    f"{prefix}{ext} does not match {prefix}.states (a mixed or damaged set)"
+                )
+        check_head_size(paddle.load(str(params)), model, str(params), strict_keys=True)
+        model.set_state_dict(paddle.load(str(params)))
+        opt_path = Path(f"{prefix}.pdopt")
+        if optimizer is not None and opt_path.is_file():
+            optimizer.set_state_dict(paddle.load(str(opt_path)))
+        return TrainState.from_states(states, main_indicator)
+
+    @staticmethod
+    def load_pretrained(path: str | Path, model: nn.Layer) -> LoadReport:
+        """Load weights only; keys whose shapes differ are skipped and reported."""
+        prefix = strip_suffix(path)
+        params = Path(f"{prefix}.pdparams")
+        if not params.is_file():
+            raise ConfigError(f"Global.pretrained_model: {params} not found")
+        return load_matching(paddle.load(str(params)), model)
+
+
+def load_matching(weights: Mapping[str, Any], model: nn.Layer) -> LoadReport:
+    """Copy every tensor whose name and shape match into ``model``; report the rest."""
+    report = LoadReport()
+    own = model.state_dict()
+    usable = {}
+    for key, value in weights.items():
+        if key not in own:
+            report.unexpected.append(key)
+        elif list(value.shape) != list(own[key].shape):
+            report.mismatched.append((key, list(value.shape), list(own[key].shape)))
+        else:
+            usable[key] = value
+            report.loaded.append(key)
+    report.missing = [k for k in own if k not in weights]
+    model.set_state_dict({**own, **usable})  # a full dict: nothing is left half-loaded
+    return report
+
+
+def head_classes(weights: Mapping[str, Any]) -> int | None:
+    """Number of classes of a saved CTC head (last dim of the last ``head.*fc*.weight``)."""
+    keys = [k for k in weights if k.startswith("head.") and k.endswith(".weight") and "fc" in k]
+    return int(weights[keys[-1]].shape[-1]) if keys else None
+
+
+def check_head_size(
+    weights: Mapping[str, Any], model: nn.Layer, source: str, strict_keys: bool = False
+) -> None:
+    """Refuse a checkpoint whose head does not match the dictionary.
+
+    Raises:
+        ConfigError: with both sizes, and (``strict_keys``) with any parameter that is missing
+            or shaped differently.
+    """
+    saved, ours = head_classes(weights), head_classes(model.state_dict())
+    if saved is not None and ours is not None and saved != ours:
+        raise ConfigError(
+            f"{source}: the head predicts {saved} classes but the dictionary gives {ours} "
+            "(check Global.character_dict_path / use_space_char; to start from these weights "
+            "with another dictionary use Global.pretrained_model)"
+        )
+    if strict_keys:
+        own = model.state_dict()
+        bad = [k for k in own if k not in weights or list(weights[k].shape) != list(own[k].shape)]
+        if bad:
+            raise ConfigError(
+                f"{source} does not fit the configured Architecture ({len(bad)} tensors missing or "
+                f"shaped differently, e.g. {bad[:3]}); use Global.pretrained_model to load what fits"
+            )

@@ -1,0 +1,59 @@
+"""Build the model-side parts shared by training, evaluation and inference."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import paddle
+from paddle import nn
+
+from ppocr_lite.charset import Charset
+from ppocr_lite.config.schema import GlobalConfig
+from ppocr_lite.modeling import build_model, count_parameters
+from ppocr_lite.registry import METRICS, POSTPROCESSES
+
+logger = logging.getLogger("ppocr_lite")
+
+
+@dataclass
+class Components:
+    """Charset, model, post-process and metric built from one config."""
+
+    gcfg: GlobalConfig
+    charset: Charset
+    model: nn.Layer
+    postprocess: Any
+    metric: Any
+
+
+def select_device(use_gpu: bool) -> str:
+    """Set Paddle's device: the GPU when asked for and available, else the CPU (with a warning)."""
+    if use_gpu and paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0:
+        rank = paddle.distributed.get_rank() if paddle.distributed.get_world_size() > 1 else 0
+        device = f"gpu:{paddle.distributed.ParallelEnv().device_id if rank else 0}"
+    else:
+        if use_gpu:
+            logger.warning("Global.use_gpu is true but no CUDA device is available; using the CPU")
+        device = "cpu"
+    paddle.set_device(device)
+    return device
+
+
+def build_components(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Components:
+    """Build charset -> post-process -> model (head sized by the post-process) -> metric."""
+    charset = Charset.from_config(gcfg.character_dict_path, gcfg.use_space_char)
+    postprocess = POSTPROCESSES.build(cfg["PostProcess"], "PostProcess", charset=charset)
+    model = build_model(cfg["Architecture"], num_classes=postprocess.num_classes)
+    metric = METRICS.build(cfg.get("Metric") or {"name": "RecMetric"}, "Metric")
+    logger.info(
+        "model: %s, params: %d, classes: %d (%d characters from %s)",
+        (cfg["Architecture"] or {}).get("algorithm", "?"),
+        count_parameters(model),
+        postprocess.num_classes,
+        len(charset),
+        charset.source,
+    )
+    return Components(gcfg, charset, model, postprocess, metric)

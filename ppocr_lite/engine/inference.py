@@ -1,0 +1,188 @@
+"""Evaluation of a checkpoint and recognition of image files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import paddle
+
+from ppocr_lite.config.schema import GlobalConfig
+from ppocr_lite.data.loader import build_dataloader
+from ppocr_lite.data.transforms import Transform, apply_transforms, build_transforms
+from ppocr_lite.engine.checkpoint import check_head_size, strip_suffix
+from ppocr_lite.engine.components import Components, build_components, select_device
+from ppocr_lite.engine.evaluator import evaluate
+from ppocr_lite.errors import ConfigError, DataError
+
+logger = logging.getLogger("ppocr_lite")
+
+IMAGE_SUFFIXES = {
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".gif",
+    ".jp2",
+    ".pgm",
+    ".ppm",
+}
+
+
+def load_weights(components: Components, path: str | None) -> None:
+    """Load a checkpoint's weights for evaluation/inference; the head must fit the dictionary.
+
+    Raises:
+        ConfigError: if no checkpoint is given or found, or its head size differs.
+    """
+    if not path:
+        raise ConfigError(
+            "Global.checkpoints is not set: give the weights, e.g. -o Global.checkpoints=output/rec/best_accuracy"
+        )
+    params = Path(f"{strip_suffix(path)}.pdparams")
+    if not params.is_file():
+        raise ConfigError(f"Global.checkpoints: {params} not found")
+    weights = paddle.load(str(params))
+    check_head_size(weights, components.model, str(params), strict_keys=True)
+    components.model.set_state_dict(weights)
+    components.model.eval()
+    logger.info("loaded %s", params)
+
+
+def _prepare(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Components:
+    select_device(gcfg.use_gpu)
+    components = build_components(cfg, gcfg)
+    load_weights(components, gcfg.checkpoints or gcfg.pretrained_model)
+    return components
+
+
+def evaluate_checkpoint(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> dict[str, float]:
+    """acc, norm_edit_dis, cer (and fps) of ``Global.checkpoints`` over the Eval set."""
+    components = _prepare(cfg, gcfg)
+    loader = build_dataloader(cfg["Eval"], "Eval", components.charset, gcfg)
+    logger.info(
+        "eval: %d samples; metric options: %s", len(loader.dataset), components.metric.describe()
+    )
+    figures = evaluate(components.model, loader, components.postprocess, components.metric)
+    logger.info("metric eval: %s", ", ".join(f"{k}: {v:.4f}" for k, v in figures.items()))
+    return figures
+
+
+def inference_ops(cfg: Mapping[str, Any], components: Components) -> list[Transform]:
+    """The Eval (else Train) transforms without label ops, keeping only the image."""
+    section = cfg.get("Eval") or cfg.get("Train")
+    if not section:
+        raise ConfigError("inference needs an Eval (or Train) section to know the preprocessing")
+    items = [op for op in section["dataset"]["transforms"] if "KeepKeys" not in op]
+    ops = build_transforms(
+        items,
+        "Eval.dataset.transforms",
+        charset=components.charset,
+        max_text_length=components.gcfg.max_text_length,
+    )
+    return [op for op in ops if not getattr(op, "uses_label", False)]
+
+
+def list_images(path: str | None) -> list[Path]:
+    """One file, or every file in a folder (recursively, sorted)."""
+    if not path:
+        raise ConfigError("Global.infer_img is not set: give an image or a folder")
+    root = Path(path)
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise ConfigError(f"Global.infer_img: {root} does not exist")
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+@dataclass
+class Prediction:
+    """Result for one file: text and score, or the reason it could not be read."""
+
+    path: Path
+    text: str = ""
+    score: float = 0.0
+    error: str = ""
+
+
+def _load_one(path: Path, ops: Sequence[Transform]) -> np.ndarray:
+    try:
+        data = apply_transforms({"image": path.read_bytes(), "label": ""}, ops)
+    except DataError as exc:
+        raise DataError(exc.reason, f"{exc.reason}: {exc}") from exc
+    except OSError as exc:
+        raise DataError("unreadable", f"unreadable: {exc}") from exc
+    if data is None:
+        raise DataError("dropped", "dropped by a transform")
+    return data["image"]
+
+
+def _batches(
+    paths: list[Path], ops: Sequence[Transform], size: int
+) -> Iterator[tuple[list[Prediction], list[np.ndarray]]]:
+    results, images = [], []
+    for path in paths:
+        try:
+            images.append(_load_one(path, ops))
+            results.append(Prediction(path))
+        except DataError as exc:
+            yield [Prediction(path, error=str(exc))], []
+        if len(images) == size:
+            yield results, images
+            results, images = [], []
+    if images:
+        yield results, images
+
+
+def predict_paths(
+    components: Components, ops: Sequence[Transform], paths: list[Path], batch_size: int
+) -> Iterator[Prediction]:
+    """Recognise ``paths`` in batches; unreadable files yield a Prediction with ``error``."""
+    model = components.model
+    model.eval()
+    with paddle.no_grad():
+        for results, images in _batches(paths, ops, batch_size):
+            if images:
+                widths = {im.shape[-1] for im in images}
+                batch = np.stack(images) if len(widths) == 1 else _pad(images)
+                decoded = components.postprocess(model(paddle.to_tensor(batch)).numpy())
+                for result, (text, score) in zip(results, decoded, strict=True):
+                    result.text, result.score = text, score
+            yield from results
+
+
+def _pad(images: list[np.ndarray]) -> np.ndarray:
+    width = max(im.shape[-1] for im in images)
+    out = np.zeros((len(images), *images[0].shape[:-1], width), dtype=np.float32)
+    for i, im in enumerate(images):
+        out[i, ..., : im.shape[-1]] = im
+    return out
+
+
+def infer_images(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction]:
+    """Recognise ``Global.infer_img``; print each result and write ``Global.save_res_path``."""
+    paths = list_images(gcfg.infer_img)
+    components = _prepare(cfg, gcfg)
+    ops = inference_ops(cfg, components)
+    out_path = Path(gcfg.save_res_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    results = []
+    with open(out_path, "w", encoding="utf-8") as out:
+        for pred in predict_paths(components, ops, paths, gcfg.infer_batch_size):
+            results.append(pred)
+            if pred.error:
+                logger.warning("%s: skipped (%s)", pred.path, pred.error)
+                out.write(f"{pred.path}\t\t0\terror: {pred.error}\n")
+            else:
+                logger.info("%s: %s\t%.4f", pred.path, pred.text, pred.score)
+                out.write(f"{pred.path}\t{pred.text}\t{pred.score:.6f}\n")
+    good = sum(1 for r in results if not r.error)
+    logger.info("recognised %d of %d files; results written to %s", good, len(results), out_path)
+    return results

@@ -1,0 +1,5 @@
+"""Post-processes register themselves on import."""
+
+from __future__ import annotations
+
+from ppocr_lite.postprocess import ctc_decode  # noqa: F401
