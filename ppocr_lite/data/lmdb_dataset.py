@@ -36,7 +36,12 @@ _OPEN_ENVS: dict[tuple[int, str], lmdb.Environment] = {}
 
 def open_lmdb(path: Path) -> lmdb.Environment:
     """Read-only handle without a lock file (read-only media and many readers work), cached."""
-    key = (os.getpid(), str(Path(path).resolve()))
+    pid = os.getpid()
+    for old in [k for k in _OPEN_ENVS if k[0] != pid]:
+        # Inherited through fork: py-lmdb still counts it as open here, so release this
+        # process's mapping of it (the parent's handle is unaffected) before opening anew.
+        _OPEN_ENVS.pop(old).close()
+    key = (pid, str(Path(path).resolve()))
     if key not in _OPEN_ENVS:
         _OPEN_ENVS[key] = lmdb.open(
             key[1], max_readers=64, readonly=True, lock=False, readahead=False, meminit=False

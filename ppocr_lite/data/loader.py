@@ -95,7 +95,9 @@ class TextLineLoader:
             use_shared_memory=cfg.use_shared_memory and cfg.num_workers > 0,
             collate_fn=make_collate(dataset.keep_keys),
             return_list=True,
-            persistent_workers=cfg.num_workers > 0,
+            # Paddle 3.3 mixes up batch structures when a persistent iterator is abandoned
+            # mid-epoch (a stop or a resume), so workers are started per epoch.
+            persistent_workers=False,
         )
 
     def set_epoch(self, epoch: int, skip_batches: int = 0) -> None:

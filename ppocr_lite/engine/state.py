@@ -21,6 +21,8 @@ class TrainState:
         best_metrics: All figures of the best evaluation.
         evals_since_best: Evaluations without improvement (early stopping).
         lr: Learning rate of the last step (to report changes on resume).
+        samples_per_step: Global batch size in use (maps ``epoch_step`` to samples when a
+            resume changes the batch size).
         config: The config the run was using (for the diff on resume).
         charset: The characters of the dictionary (a change is refused on resume).
     """
@@ -34,6 +36,7 @@ class TrainState:
     best_metrics: dict[str, float] = field(default_factory=dict)
     evals_since_best: int = 0
     lr: float = 0.0
+    samples_per_step: int = 0
     config: dict[str, Any] = field(default_factory=dict)
     charset: list[str] = field(default_factory=list)
 

@@ -14,6 +14,7 @@ import paddle
 
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.engine import schedule
+from ppocr_lite.engine.amp import Amp
 from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.evaluator import evaluate, target_texts
 from ppocr_lite.engine.logging import MetricsWriter, format_eta
@@ -49,6 +50,7 @@ class TrainParts:
     writer: MetricsWriter
     main_indicator: str
     second_indicator: str
+    amp: Amp
     rank: int = 0
 
 
@@ -127,16 +129,15 @@ class Trainer:
         # Dropout randomness as a function of the step, so a resumed run matches an
         # uninterrupted one exactly.
         paddle.seed(self.p.gcfg.seed * 1_000_003 + self.state.global_step)
-        preds = self.p.model(batch.image, batch)
-        loss = self.p.loss(preds, batch)["loss"]
+        with self.p.amp.autocast():
+            preds = self.p.model(batch.image, batch)
+            loss = self.p.loss(preds, batch)["loss"]
         if not math.isfinite(float(loss)):
             self._non_finite(float(loss))
             return StepOutput(loss, preds, skipped=True)
         self.nan_streak = 0
-        loss.backward()
         opt = self.p.bundle.optimizer
-        opt.step()
-        opt.clear_grad()
+        self.p.amp.backward_and_step(loss, opt)
         self.p.bundle.scheduler.step()
         self.state.lr = float(opt.get_lr())
         return StepOutput(loss, preds)
