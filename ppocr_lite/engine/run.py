@@ -12,6 +12,7 @@ from ppocr_lite.config.resolve import main_indicator, save_dir, second_indicator
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.engine import distributed, schedule
+from ppocr_lite.engine.amp import Amp
 from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.components import build_components, select_device
 from ppocr_lite.engine.logging import MetricsWriter, setup_logger
@@ -119,7 +120,29 @@ def _restore(
     if gcfg.pretrained_model:
         report = parts.ckpt.load_pretrained(gcfg.pretrained_model, model)
         logger.info("pretrained weights from %s: %s", gcfg.pretrained_model, report.summary())
-    return _finish_state(TrainState(), cfg, charset), False
+    state = TrainState()
+    _reposition(state, parts)
+    return _finish_state(state, cfg, charset), False
+
+
+def _reposition(state: TrainState, parts: TrainParts) -> None:
+    """Keep the position in the epoch (in samples) when the batch size changed."""
+    rank, world_size = distributed.world()
+    now = parts.train_loader.cfg.batch_size_per_card * world_size
+    if state.samples_per_step and state.samples_per_step != now and state.epoch_step:
+        done = state.epoch_step * state.samples_per_step
+        state.epoch_step = done // now
+        logger.info(
+            "batch size %d -> %d: continuing after sample %d of epoch %d (batch %d)",
+            state.samples_per_step,
+            now,
+            done,
+            state.epoch,
+            state.epoch_step,
+        )
+    state.samples_per_step = now
+    if state.epoch_step >= parts.train_loader.batches_per_epoch():
+        state.epoch, state.epoch_step = state.epoch + 1, 0
 
 
 def _finish_state(state: TrainState, cfg: Mapping[str, Any], charset: list[str]) -> TrainState:
@@ -146,24 +169,20 @@ def _warn_schedule(gcfg: GlobalConfig, steps_per_epoch: int) -> None:
         )
 
 
-def prepare_training(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Trainer:
-    """Build everything for ``tools/train.py`` and return a Trainer positioned to start/resume."""
+def _build_parts(cfg: Mapping[str, Any], gcfg: GlobalConfig, out: Path, device: str) -> TrainParts:
     rank, world_size = distributed.world()
-    out = Path(save_dir(gcfg))
-    setup_logger(out / "train.log", rank)
-    select_device(gcfg.use_gpu)
-    distributed.init(world_size)
     components = build_components(cfg, gcfg)
-    train_loader = build_dataloader(
-        cfg["Train"], "Train", components.charset, gcfg, rank, world_size
-    )
-    eval_loader = (
-        build_dataloader(cfg["Eval"], "Eval", components.charset, gcfg) if cfg.get("Eval") else None
-    )
+    charset = components.charset
+    train_loader = build_dataloader(cfg["Train"], "Train", charset, gcfg, rank, world_size)
+    eval_loader = build_dataloader(cfg["Eval"], "Eval", charset, gcfg) if cfg.get("Eval") else None
     steps = train_loader.batches_per_epoch()
-    bundle = build_optimizer(cfg["Optimizer"], components.model.parameters(), steps, gcfg.epoch_num)
+    bundle = build_optimizer(
+        cfg["Optimizer"], components.model.named_parameters(), steps, gcfg.epoch_num
+    )
+    amp = Amp(gcfg.use_amp, gcfg.amp_level, gcfg.amp_dtype, device)
+    components.model, bundle.optimizer = amp.decorate(components.model, bundle.optimizer)
     main = main_indicator(cfg)
-    parts = TrainParts(
+    return TrainParts(
         cfg=dict(cfg),
         gcfg=gcfg,
         components=components,
@@ -176,16 +195,29 @@ def prepare_training(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Trainer:
         writer=MetricsWriter(out / "metrics.jsonl" if rank == 0 else None),
         main_indicator=main,
         second_indicator=second_indicator(main),
+        amp=amp,
         rank=rank,
     )
+
+
+def prepare_training(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Trainer:
+    """Build everything for ``tools/train.py`` and return a Trainer positioned to start/resume."""
+    rank, world_size = distributed.world()
+    out = Path(save_dir(gcfg))
+    setup_logger(out / "train.log", rank)
+    device = select_device(gcfg.use_gpu)
+    distributed.init(world_size)
+    parts = _build_parts(cfg, gcfg, out, device)
     state, resumed = _restore(parts, cfg, gcfg)
     if rank == 0:
         _record_config(cfg, out, state, resumed)
+    steps = parts.train_loader.batches_per_epoch()
     logger.info(
-        "train: %d samples, %d batches/epoch; metric options: %s",
-        len(train_loader.dataset),
+        "train: %d samples, %d batches/epoch, %d per step; metric options: %s",
+        len(parts.train_loader.dataset),
         steps,
-        components.metric.describe(),
+        parts.train_loader.cfg.batch_size_per_card * world_size,
+        parts.components.metric.describe(),
     )
     _warn_schedule(gcfg, steps)
     return Trainer(parts, state)
