@@ -65,13 +65,33 @@ class SmoothedValue:
         return sum(self.values) / len(self.values) if self.values else 0.0
 
 
-class MetricsWriter:
-    """Appends one JSON object per event to ``metrics.jsonl`` (rank 0 only)."""
+def open_visualdl(logdir: Path) -> Any:
+    """A VisualDL LogWriter, or None (with a hint) when visualdl is not installed."""
+    try:
+        from visualdl import LogWriter  # type: ignore[import-not-found]
+    except ImportError:
+        logging.getLogger(LOGGER_NAME).warning(
+            "Global.use_visualdl is on but visualdl is not installed (pip install visualdl)"
+        )
+        return None
+    return LogWriter(logdir=str(logdir))
 
-    def __init__(self, path: str | Path | None) -> None:
+
+class MetricsWriter:
+    """Appends one JSON object per event to ``metrics.jsonl`` (rank 0 only).
+
+    Args:
+        path: The JSON-lines file, or None to write nothing (other ranks).
+        visualdl: Also send numeric figures to VisualDL (``<folder>/vdl``) when installed.
+    """
+
+    def __init__(self, path: str | Path | None, visualdl: bool = False) -> None:
         self.path = Path(path) if path else None
+        self.vdl = None
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if visualdl:
+                self.vdl = open_visualdl(self.path.parent / "vdl")
 
     def write(self, event: str, **fields: Any) -> None:
         if self.path is None:
@@ -79,6 +99,11 @@ class MetricsWriter:
         record = {"event": event, "time": round(time.time(), 3), **fields}
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        step = fields.get("global_step")
+        if self.vdl is not None and isinstance(step, int):
+            for key, value in fields.items():
+                if isinstance(value, int | float) and key not in ("global_step", "epoch"):
+                    self.vdl.add_scalar(tag=f"{event}/{key}", step=step, value=float(value))
 
 
 def format_eta(seconds: float) -> str:

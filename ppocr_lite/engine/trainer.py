@@ -137,9 +137,9 @@ class Trainer:
             return StepOutput(loss, preds, skipped=True)
         self.nan_streak = 0
         opt = self.p.bundle.optimizer
+        self.state.lr = float(opt.get_lr())  # the rate this step uses
         self.p.amp.backward_and_step(loss, opt)
         self.p.bundle.scheduler.step()
-        self.state.lr = float(opt.get_lr())
         return StepOutput(loss, preds)
 
     def _non_finite(self, value: float) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,18 +65,25 @@ def build_lr_fn(section: Mapping[str, Any], step_each_epoch: int, epochs: int) -
     return LR_SCHEDULERS.build(lr_block, "Optimizer.lr")(step_each_epoch, epochs)
 
 
+def _named(parameters: Iterable[Any]) -> list[tuple[str, Any]]:
+    # Plain Parameters (e.g. ``layer.parameters()``) fall back to their automatic names.
+    return [item if isinstance(item, tuple) else (item.name, item) for item in parameters]
+
+
 def build_optimizer(
     section: Mapping[str, Any],
-    parameters: Sequence[Any],
+    named_parameters: Iterable[tuple[str, Any]] | Iterable[Any],
     step_each_epoch: int,
     epochs: int,
     start_step: int = 0,
 ) -> OptimizerBundle:
-    """Build the optimizer for ``parameters``.
+    """Build the optimizer for the model's parameters.
 
     Args:
         section: The ``Optimizer`` block (not modified).
-        parameters: Model parameters.
+        named_parameters: ``model.named_parameters()``: (structured name, Parameter) pairs, the
+            names that ``AdamW.no_weight_decay_name`` matches. Plain Parameters are accepted
+            too (their automatic names, e.g. ``linear_0.w_0``, are then matched).
         step_each_epoch: Batches per epoch (sets warmup and decay lengths).
         epochs: ``Global.epoch_num``.
         start_step: Global step to start the schedule at (resume).
@@ -86,6 +93,9 @@ def build_optimizer(
     scheduler = StepLR(lr_fn, start_step)
     factory = OPTIMIZERS.build(opt_block, "Optimizer")
     optimizer = factory(
-        parameters, scheduler, _regularizer(section.get("regularizer")), _grad_clip(section)
+        _named(named_parameters),
+        scheduler,
+        _regularizer(section.get("regularizer")),
+        _grad_clip(section),
     )
     return OptimizerBundle(optimizer, scheduler, lr_fn)

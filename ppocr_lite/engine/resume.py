@@ -1,0 +1,118 @@
+"""Resuming a run: config diff, refusal of model-changing edits, weights-only starts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import paddle
+
+from ppocr_lite.config.load import dump_config
+from ppocr_lite.engine.checkpoint import (
+    CheckpointManager,
+    head_classes,
+    load_matching,
+    strip_suffix,
+)
+from ppocr_lite.engine.head_transfer import remap_head
+from ppocr_lite.engine.state import TrainState
+from ppocr_lite.errors import ConfigError
+
+logger = logging.getLogger("ppocr_lite")
+
+
+def config_diff(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Lines ``key: old -> new`` for every leaf that differs (dotted keys)."""
+    lines = []
+    for key in sorted(set(old) | set(new), key=str):
+        path = f"{prefix}{key}"
+        a, b = old.get(key, "<absent>"), new.get(key, "<absent>")
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            lines += config_diff(a, b, path + ".")
+        elif a != b:
+            lines.append(f"{path}: {a!r} -> {b!r}")
+    return lines
+
+
+# Changing these changes the model's shape or meaning: a resume must refuse them.
+FROZEN_SECTIONS = ("Architecture",)
+
+
+def check_resume_compatible(
+    state: TrainState, cfg: Mapping[str, Any], charset: list[str]
+) -> list[str]:
+    """The config diff against the checkpoint's; raises when architecture or charset changed."""
+    old = state.config or {}
+    diff = config_diff(old, cfg) if old else []
+    if state.charset and state.charset != charset:
+        gone = [c for c in state.charset if c not in charset]
+        new = [c for c in charset if c not in state.charset]
+        raise ConfigError(
+            f"the dictionary changed since the checkpoint ({len(state.charset)} -> {len(charset)} "
+            f"characters; removed {gone[:20]}, added {new[:20]}"
+            f"{', order changed' if not gone and not new else ''}). A resume must keep it: to "
+            "start a new run from these weights use -o Global.pretrained_model=<checkpoint> instead"
+        )
+    frozen = [d for d in diff if d.split(".")[0] in FROZEN_SECTIONS]
+    if old and frozen:
+        raise ConfigError(
+            "the architecture changed since the checkpoint:\n  "
+            + "\n  ".join(frozen)
+            + "\nA resume must keep it; to start a new run from these weights use Global.pretrained_model"
+        )
+    return diff
+
+
+def record_config(
+    cfg: Mapping[str, Any], out: Path, state: TrainState, diff: list[str] | None
+) -> None:
+    """Save the resolved config: ``config.yml`` at the first launch (never overwritten), then
+    ``config_resume_<step>.yml`` per resume, headed by the diff against the checkpoint's."""
+    resumed = diff is not None
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"config_resume_{state.global_step}.yml" if resumed else "config.yml"
+    target = out / name
+    if not resumed and target.exists():
+        target = out / f"config_{len(list(out.glob('config*.yml')))}.yml"
+    header = "".join(f"# changed: {line}\n" for line in diff or [])
+    target.write_text(header + dump_config(dict(cfg)), encoding="utf-8")
+    logger.info("config written to %s", target)
+
+
+def load_pretrained(path: str, model: Any, charset: list[str]) -> None:
+    """Weights only. With another dictionary (known from the checkpoint's .states) the head is
+    re-indexed by character; every tensor that still does not fit is listed and skipped."""
+    prefix = strip_suffix(path)
+    weights = paddle.load(f"{prefix}.pdparams")
+    old_chars = CheckpointManager.read_state(prefix).charset
+    if old_chars and old_chars != charset:
+        weights, moved = remap_head(weights, model.state_dict(), old_chars, charset)
+        logger.info("pretrained %s: %s", path, moved.summary())
+    elif not old_chars and head_classes(weights) != head_classes(model.state_dict()):
+        logger.warning(
+            "pretrained %s has no dictionary record (.states): its head cannot be matched by "
+            "character and is skipped",
+            path,
+        )
+    logger.info("pretrained weights from %s: %s", path, load_matching(weights, model).summary())
+
+
+def reposition(state: TrainState, samples_per_step: int, batches_per_epoch: int) -> None:
+    """Keep the position in the epoch (in samples) when the batch size changed."""
+    now = samples_per_step
+    if state.samples_per_step and state.samples_per_step != now and state.epoch_step:
+        done = state.epoch_step * state.samples_per_step
+        state.epoch_step = done // now
+        logger.info(
+            "batch size %d -> %d: continuing after sample %d of epoch %d (batch %d)",
+            state.samples_per_step,
+            now,
+            done,
+            state.epoch,
+            state.epoch_step,
+        )
+    state.samples_per_step = now
+    if state.epoch_step >= batches_per_epoch:
+        state.epoch, state.epoch_step = state.epoch + 1, 0
