@@ -35,7 +35,7 @@ setup(
         # imgaug is unmaintained and needs NumPy < 2; only IaaAugment uses it.
         "imgaug": ["imgaug>=0.4", "numpy<2"],
         "plot": ["matplotlib>=3.7"],
-        "test": ["pytest>=7", "hypothesis>=6"],
+        "test": ["pytest>=7", "hypothesis>=6", "matplotlib>=3.7"],
         "dev": ["ruff>=0.5", "mypy>=1.8"],
     },
 )

@@ -14,7 +14,10 @@ from ppocr_lite.engine.run import prepare_training  # noqa: E402
 
 def main() -> None:
     cfg, gcfg = load(parse_args(__doc__), sections=("Train",), optional=("Eval",))
-    prepare_training(cfg, gcfg).fit()
+    trainer = prepare_training(cfg, gcfg)
+    trainer.fit()
+    if trainer.exit_code:
+        raise SystemExit(trainer.exit_code)
 
 
 if __name__ == "__main__":

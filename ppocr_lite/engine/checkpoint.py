@@ -181,14 +181,18 @@ class CheckpointManager:
     def _prune(self) -> None:
         if self.keep_last_n <= 0:
             return
+        # Stems of any of the three files, so what a crash mid-prune left is removed next time.
         found = sorted(
-            (int(m.group(1)), p)
-            for p in self.save_dir.glob("iter_epoch_*.pdparams")
-            if (m := re.fullmatch(r"iter_epoch_(\d+)\.pdparams", p.name))
+            {
+                (int(m.group(1)), strip_suffix(p))
+                for p in self.save_dir.glob("iter_epoch_*")
+                if (m := re.fullmatch(r"iter_epoch_(\d+)\.(pdparams|pdopt|states)", p.name))
+            }
         )
-        for _, old in found[: -self.keep_last_n]:
-            stem = strip_suffix(old)
-            for ext in (".states", ".pdparams", ".pdopt"):
+        for _, stem in found[: -self.keep_last_n]:
+            # .pdparams first: once it is gone the prefix is no checkpoint at all, never
+            # weights without their .states (which would resume as a fresh run).
+            for ext in (".pdparams", ".pdopt", ".states"):
                 Path(f"{stem}{ext}").unlink(missing_ok=True)
 
     @staticmethod
@@ -264,8 +268,22 @@ def load_matching(weights: Mapping[str, Any], model: nn.Layer) -> LoadReport:
     return report
 
 
+# Classifier weights of heads whose last layer is not the last ``head.*fc*.weight`` (PaddleOCR's
+# names; the output axis is the last one). A MultiHead's guide decoder comes after its CTC branch
+# and has ``fc`` layers of its own, so its CTC classifier is named explicitly.
+CLASSIFIER_KEYS = (
+    "head.ctc_head.fc2.weight",  # MultiHead, CTC branch with mid_channels
+    "head.ctc_head.fc.weight",  # MultiHead, CTC branch
+    "head.head.weight",  # ParseQHead: EOS + characters
+)
+
+
 def head_classes(weights: Mapping[str, Any]) -> int | None:
-    """Number of classes of a saved CTC head (last dim of the last ``head.*fc*.weight``)."""
+    """Number of classes of a saved head: the first of ``CLASSIFIER_KEYS`` present, else the
+    last dim of the last ``head.*fc*.weight`` (CTCHead)."""
+    for key in CLASSIFIER_KEYS:
+        if key in weights:
+            return int(weights[key].shape[-1])
     keys = [k for k in weights if k.startswith("head.") and k.endswith(".weight") and "fc" in k]
     return int(weights[keys[-1]].shape[-1]) if keys else None
 

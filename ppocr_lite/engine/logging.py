@@ -90,8 +90,18 @@ class MetricsWriter:
         self.vdl = None
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._end_torn_line()
             if visualdl:
                 self.vdl = open_visualdl(self.path.parent / "vdl")
+
+    def _end_torn_line(self) -> None:
+        # A run killed mid-write leaves a partial last line: start ours on a fresh one.
+        if self.path is None or not self.path.is_file() or self.path.stat().st_size == 0:
+            return
+        with open(self.path, "rb+") as f:
+            f.seek(-1, 2)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
 
     def write(self, event: str, **fields: Any) -> None:
         if self.path is None:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import paddle
+
 from ppocr_lite.config.resolve import main_indicator, save_dir, second_indicator
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
@@ -98,6 +100,8 @@ def _warn_schedule(gcfg: GlobalConfig, steps_per_epoch: int) -> None:
 
 def _build_parts(cfg: Mapping[str, Any], gcfg: GlobalConfig, out: Path, device: str) -> TrainParts:
     rank, world_size = distributed.world()
+    # Global.seed fixes the initial weights: the same config trains the same model.
+    paddle.seed(gcfg.seed)
     components = build_components(cfg, gcfg)
     charset = components.charset
     train_loader = build_dataloader(cfg["Train"], "Train", charset, gcfg, rank, world_size)

@@ -74,6 +74,13 @@ class Trainer:
         self.nan_streak = 0
         self.stop_reason = ""
         self.last_eval_step = -1
+        self.last_latest_step = -1
+        self.exit_code = 0
+        self._bn_stats = [
+            t
+            for k, t in parts.components.model.state_dict().items()
+            if k.endswith(("._mean", "._variance"))
+        ]
         self.steps_per_epoch = parts.train_loader.batches_per_epoch()
         self.total_steps = self.steps_per_epoch * parts.gcfg.epoch_num
 
@@ -120,7 +127,8 @@ class Trainer:
             self.p.writer.write("bad_samples", epoch=epoch, **self.bad.counts())
         self.bad.reset()
         self.state.epoch, self.state.epoch_step = epoch + 1, 0
-        self._save("latest")
+        if self.last_latest_step != self.state.global_step:  # not saved by the step interval
+            self._save("latest")
         if schedule.should_save_epoch(epoch, self.p.gcfg.save_epoch_step):
             self._save(f"iter_epoch_{epoch}")
 
@@ -129,10 +137,13 @@ class Trainer:
         # Dropout randomness as a function of the step, so a resumed run matches an
         # uninterrupted one exactly.
         paddle.seed(self.p.gcfg.seed * 1_000_003 + self.state.global_step)
+        stats = self._running_stats()
         with self.p.amp.autocast():
             preds = self.p.model(batch.image, batch)
             loss = self.p.loss(preds, batch)["loss"]
         if not math.isfinite(float(loss)):
+            for tensor, before in stats:
+                tensor.set_value(before)
             self._non_finite(float(loss))
             return StepOutput(loss, preds, skipped=True)
         self.nan_streak = 0
@@ -141,6 +152,12 @@ class Trainer:
         self.p.amp.backward_and_step(loss, opt)
         self.p.bundle.scheduler.step()
         return StepOutput(loss, preds)
+
+    def _running_stats(self) -> list[tuple[paddle.Tensor, paddle.Tensor]]:
+        # BatchNorm running statistics change during the forward pass, before the loss is
+        # known: a skipped step must not leave them non-finite. (They are non-trainable
+        # parameters in Paddle, not buffers, hence the state_dict.)
+        return [(t, t.clone()) for t in self._bn_stats]
 
     def _non_finite(self, value: float) -> None:
         self.p.bundle.optimizer.clear_grad()
@@ -153,6 +170,7 @@ class Trainer:
         )
         self.p.writer.write("nan_loss", global_step=self.state.global_step, streak=self.nan_streak)
         if self.nan_streak >= self.p.gcfg.max_nan_steps:
+            self.exit_code = 3
             raise StopTraining(
                 f"{self.nan_streak} non-finite losses in a row (Global.max_nan_steps); lower the "
                 "learning rate or check the data, then resume from latest"
@@ -274,6 +292,8 @@ class Trainer:
             return
         model = self.p.components.model
         path = self.p.ckpt.save(prefix, model, self.p.bundle.optimizer, self.state)
+        if prefix == "latest":
+            self.last_latest_step = self.state.global_step
         logger.info(
             "saved %s (epoch %d, global_step %d)", path, self.state.epoch, self.state.global_step
         )
