@@ -16,6 +16,7 @@ CORE = [
     "shapely>=2",
     "tqdm>=4.60",
     "rapidfuzz>=3",
+    "pillow>=9",
 ]
 
 setup(

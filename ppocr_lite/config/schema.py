@@ -26,7 +26,6 @@ PADDLEOCR_GLOBAL_KEYS = frozenset(
         "uniform_output_enabled",
         "export_with_pir",
         "use_sync_bn",
-        "save_inference_dir",
         "pdx_model_name",
         "model_name",
         "amp_custom_black_list",
@@ -75,9 +74,16 @@ class GlobalConfig:
     max_bad_ratio: float = 0.1
     check_data_samples: int = 200
     infer_batch_size: int = 32
+    save_inference_dir: str | None = None
 
 
-_OPTIONAL_STR = {"pretrained_model", "checkpoints", "infer_img", "character_dict_path"}
+_OPTIONAL_STR = {
+    "pretrained_model",
+    "checkpoints",
+    "infer_img",
+    "character_dict_path",
+    "save_inference_dir",
+}
 _CHOICES = {
     "amp_level": ("O1", "O2"),
     "amp_dtype": ("float16", "bfloat16"),

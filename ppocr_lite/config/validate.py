@@ -12,7 +12,7 @@ from ppocr_lite.data.transforms import check_transforms
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling.build import check_architecture
 from ppocr_lite.optim.build import build_lr_fn
-from ppocr_lite.registry import DATASETS, LOSSES, METRICS, POSTPROCESSES
+from ppocr_lite.registry import DATASETS, LOSSES, METRICS, POSTPROCESSES, SAMPLERS
 
 DATA_INJECTED = ("charset", "max_text_length")
 
@@ -35,7 +35,7 @@ def _check_paths(block: Mapping[str, Any], where: str) -> None:
 
 
 def check_data_section(cfg: Mapping[str, Any], where: str) -> None:
-    """Validate ``Train`` or ``Eval``: dataset name and keys, transforms, loader, paths."""
+    """Validate ``Train`` or ``Eval``: dataset, transforms, loader, sampler, paths."""
     section = cfg.get(where)
     if not isinstance(section, Mapping) or "dataset" not in section:
         raise ConfigError(f"the config needs a {where} section with a dataset block")
@@ -46,7 +46,26 @@ def check_data_section(cfg: Mapping[str, Any], where: str) -> None:
     DATASETS.check(block, f"{where}.dataset", ("transforms", "seed", "bad_sample"))
     check_transforms(transforms, f"{where}.dataset.transforms", DATA_INJECTED)
     parse_loader(section.get("loader"), f"{where}.loader")
+    if section.get("sampler"):  # the loader injects the dataset and its own settings
+        SAMPLERS.check(section["sampler"], f"{where}.sampler", ("context",))
     _check_paths(block, f"{where}.dataset")
+    _check_not_empty(block, f"{where}.dataset")
+
+
+def _check_not_empty(block: Mapping[str, Any], where: str) -> None:
+    # Opening the dataset (no transforms, nothing decoded) is cheap and finds a folder without
+    # an LMDB, a malformed label file or an empty set now instead of after the model is built.
+    try:
+        dataset = DATASETS.build(block, where)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if len(dataset) == 0:
+        source = block.get("label_file_list") or block.get("data_dir")
+        raise ConfigError(
+            f"{where} has no samples ({source}): point {where}.data_dir"
+            f"{' / label_file_list' if 'label_file_list' in block else ''} at non-empty data"
+            f"{' or remove the Eval section' if where.startswith('Eval') else ''}"
+        )
 
 
 def _check_file(path: str | None, key: str, suffix: str = ".pdparams") -> None:
@@ -82,7 +101,10 @@ def check_config(
     try:
         gcfg = parse_global(cfg.get("Global"), source)
         if gcfg.character_dict_path is not None and not Path(gcfg.character_dict_path).is_file():
-            raise ConfigError(f"Global.character_dict_path: {gcfg.character_dict_path} not found")
+            raise ConfigError(
+                f"Global.character_dict_path: {gcfg.character_dict_path} not found (fix the path "
+                "or -o Global.character_dict_path=ppocr_lite/utils/dict/...)"
+            )
         check_architecture(cfg.get("Architecture") or {})
         LOSSES.check(cfg.get("Loss") or {}, "Loss")
         if "Train" in sections:

@@ -23,10 +23,15 @@ _REPLACE_STRIDE = 7919
 
 @dataclass(frozen=True)
 class SampleKey:
-    """What the sampler hands the dataset: which sample, and which epoch (for the RNG)."""
+    """What the sampler hands the dataset: which sample, and which epoch (for the RNG).
+
+    ``target_hw`` is the batch's (height, width) when a width-bucketing sampler chose one; the
+    resize op reads it as ``data["target_hw"]``.
+    """
 
     index: int
     epoch: int = 0
+    target_hw: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,9 +118,13 @@ class RecDataset(Dataset):
             start += size
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def _load(self, index: int, rng: np.random.Generator) -> Any:
+    def _load(
+        self, index: int, rng: np.random.Generator, target_hw: tuple[int, int] | None = None
+    ) -> Any:
         raw = self.read(index)
         data: dict[str, Any] = {"image": raw.image, "label": raw.label, "key": raw.key, "rng": rng}
+        if target_hw is not None:
+            data["target_hw"] = target_hw
         if self.ext_data_num:
             data["ext_data"] = self._ext_data(rng)
         out = apply_transforms(data, self.ops)
@@ -148,7 +157,7 @@ class RecDataset(Dataset):
             index = (key.index + attempt * _REPLACE_STRIDE) % n
             rng = np.random.default_rng([self.seed, key.epoch, index])
             try:
-                fields = self._load(index, rng)
+                fields = self._load(index, rng, key.target_hw)
             except DataError as exc:
                 sample = self.read_key(index)
                 if self.bad_sample == "error":

@@ -15,8 +15,9 @@ from ppocr_lite.data.base import RecDataset
 from ppocr_lite.data.batch import Batch, make_collate
 from ppocr_lite.data.sampler import ResumableBatchSampler
 from ppocr_lite.data.transforms import build_transforms
+from ppocr_lite.data.width_sampler import MultiScaleSampler, SamplerContext
 from ppocr_lite.errors import ConfigError
-from ppocr_lite.registry import DATASETS, did_you_mean
+from ppocr_lite.registry import DATASETS, SAMPLERS, did_you_mean
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -83,7 +84,10 @@ class TextLineLoader:
     """Iterable of Batch over a dataset, resumable at an epoch and a batch offset."""
 
     def __init__(
-        self, dataset: RecDataset, sampler: ResumableBatchSampler, cfg: LoaderConfig
+        self,
+        dataset: RecDataset,
+        sampler: ResumableBatchSampler | MultiScaleSampler,
+        cfg: LoaderConfig,
     ) -> None:
         self.dataset = dataset
         self.sampler = sampler
@@ -140,7 +144,11 @@ def build_dataloader(
         raise ConfigError(f"{where}.dataset is empty (0 samples)")
     if not dataset.keep_keys:
         raise ConfigError(f"{where}.dataset.transforms must end with KeepKeys")
-    sampler = ResumableBatchSampler(
-        dataset, cfg.batch_size_per_card, cfg.shuffle, cfg.drop_last, gcfg.seed, rank, world_size
-    )
+    args = (cfg.batch_size_per_card, cfg.shuffle, cfg.drop_last, gcfg.seed, rank, world_size)
+    sampler: ResumableBatchSampler | MultiScaleSampler
+    if section.get("sampler"):  # e.g. MultiScaleSampler: per-batch input sizes
+        context = SamplerContext(dataset, *args)
+        sampler = SAMPLERS.build(section["sampler"], f"{where}.sampler", context=context)
+    else:
+        sampler = ResumableBatchSampler(dataset, *args)
     return TextLineLoader(dataset, sampler, cfg)

@@ -12,11 +12,20 @@ from paddle import nn
 from ppocr_lite.data.batch import Batch
 
 
-def target_texts(batch: Batch, charset: Any) -> list[str]:
-    """Ground-truth texts of a batch: the ``text`` field if kept, else decoded labels."""
+def target_texts(batch: Batch, charset: Any, postprocess: Any = None) -> list[str]:
+    """Ground-truth texts of a batch.
+
+    The ``text`` field if kept; else the post-process's own ``target_texts(batch)`` if it has
+    one (decoders whose labels are not CTC ids); else CTC labels (``label``, or ``label_ctc``
+    of a multi-head batch) decoded with the charset.
+    """
     if "text" in batch:
         return list(batch.text)
-    labels, lengths = batch.label.numpy(), batch.length.numpy()
+    decode = getattr(postprocess, "target_texts", None)
+    if decode is not None:
+        return list(decode(batch))
+    label = batch.label_ctc if "label_ctc" in batch else batch.label
+    labels, lengths = label.numpy(), batch.length.numpy()
     return [
         charset.decode(row[:n].tolist(), offset=1) for row, n in zip(labels, lengths, strict=True)
     ]
@@ -37,7 +46,8 @@ def evaluate(
         with paddle.no_grad():
             for batch in loader:
                 preds = postprocess(model(batch.image).numpy())
-                metric.update([p[0] for p in preds], target_texts(batch, postprocess.charset))
+                targets = target_texts(batch, postprocess.charset, postprocess)
+                metric.update([p[0] for p in preds], targets)
                 count += batch.size
     finally:
         if was_training:

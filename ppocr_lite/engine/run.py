@@ -11,6 +11,7 @@ import paddle
 
 from ppocr_lite.config.resolve import main_indicator, save_dir, second_indicator
 from ppocr_lite.config.schema import GlobalConfig
+from ppocr_lite.data.check import check_data_at_start
 from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.engine import distributed, schedule
 from ppocr_lite.engine.amp import Amp
@@ -29,6 +30,7 @@ from ppocr_lite.engine.state import TrainState
 from ppocr_lite.engine.trainer import Trainer, TrainParts
 from ppocr_lite.optim import build_optimizer
 from ppocr_lite.registry import LOSSES
+from ppocr_lite.utils.run_lock import acquire_run_lock
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -50,6 +52,8 @@ def _restore(
     charset = list(parts.components.charset.chars)
     path, model, diff = _resume_path(gcfg), parts.components.model, None
     if path:
+        # Refuse a changed dictionary or architecture by name before touching any weights.
+        check_resume_compatible(CheckpointManager.read_state(path), cfg, charset)
         state = parts.ckpt.resume(path, model, parts.bundle.optimizer, parts.main_indicator)
         diff = check_resume_compatible(state, cfg, charset)
         for line in diff:
@@ -135,7 +139,11 @@ def prepare_training(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Trainer:
     """Build everything for ``tools/train.py`` and return a Trainer positioned to start/resume."""
     rank, world_size = distributed.world()
     out = Path(save_dir(gcfg))
+    if rank == 0:
+        # Before the logger: a refused run must not append to the live run's train.log.
+        acquire_run_lock(out)
     setup_logger(out / "train.log", rank)
+    check_data_at_start(cfg, gcfg)  # a sample of Train/Eval, before the model is built
     device = select_device(gcfg.use_gpu)
     distributed.init(world_size)
     parts = _build_parts(cfg, gcfg, out, device)

@@ -74,7 +74,6 @@ class Trainer:
         self.nan_streak = 0
         self.stop_reason = ""
         self.last_eval_step = -1
-        self.last_latest_step = -1
         self.exit_code = 0
         self._bn_stats = [
             t
@@ -127,8 +126,7 @@ class Trainer:
             self.p.writer.write("bad_samples", epoch=epoch, **self.bad.counts())
         self.bad.reset()
         self.state.epoch, self.state.epoch_step = epoch + 1, 0
-        if self.last_latest_step != self.state.global_step:  # not saved by the step interval
-            self._save("latest")
+        self._save("latest")
         if schedule.should_save_epoch(epoch, self.p.gcfg.save_epoch_step):
             self._save(f"iter_epoch_{epoch}")
 
@@ -292,8 +290,6 @@ class Trainer:
             return
         model = self.p.components.model
         path = self.p.ckpt.save(prefix, model, self.p.bundle.optimizer, self.state)
-        if prefix == "latest":
-            self.last_latest_step = self.state.global_step
         logger.info(
             "saved %s (epoch %d, global_step %d)", path, self.state.epoch, self.state.global_step
         )

@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-from ppocr_lite.losses import ctc_loss  # noqa: F401
+from ppocr_lite.losses import (
+    ctc_loss,  # noqa: F401
+    multi_loss,  # noqa: F401
+    nrtr_loss,  # noqa: F401
+    parseq_loss,  # noqa: F401
+    sar_loss,  # noqa: F401
+)

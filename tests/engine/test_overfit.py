@@ -31,7 +31,12 @@ CRNN = {
 
 
 def overfit(
-    arch: dict[str, Any], tiny_lmdb: dict[str, Any], shape: list[int], steps: int, lr: float
+    arch: dict[str, Any],
+    tiny_lmdb: dict[str, Any],
+    shape: list[int],
+    steps: int,
+    lr: float,
+    batch_size: int = 8,
 ) -> float:
     paddle.seed(0)
     g = parse_global({"character_dict_path": str(VI_DICT), "use_space_char": True})
@@ -47,7 +52,7 @@ def overfit(
                 {"KeepKeys": {"keep_keys": ["image", "label", "length"]}},
             ],
         },
-        "loader": {"batch_size_per_card": 8},
+        "loader": {"batch_size_per_card": batch_size},
     }
     batch = next(iter(build_dataloader(section, "Train", cs, g)))
     post = CTCLabelDecode(cs)
@@ -69,7 +74,26 @@ def test_overfit_one_batch_crnn_mv3(tiny_lmdb: dict[str, Any]) -> None:
     assert overfit(CRNN, tiny_lmdb, [3, 32, 100], steps=300, lr=1e-2) >= 0.875
 
 
-@pytest.mark.parametrize("name", ["crnn_r34", "svtr_tiny", "svtr_lcnet"])
+# (steps, lr, batch size) per zoo model, from their loss curves on this batch. They cost 15-150x
+# CRNN-MV3's compute per line, so they memorise fewer lines. With 8 lines at lr 1e-3, SVTR-Tiny
+# sits on the all-blank plateau (loss 22 for 80 steps) and ResNet34 needs far more than 300 steps;
+# two or four lines are memorised after about 110-120 (SVTR-Tiny, LCNet) and 225 (ResNet34) steps.
+ZOO = {
+    "svtr_tiny": (150, 5e-4, 2),
+    "svtr_lcnet": (150, 3e-3, 4),
+    "crnn_r34": (275, 1e-3, 2),
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "svtr_tiny",
+        "svtr_lcnet",
+        # ResNet34 at 32 x 100 costs 3.5 GMACs per line: about 7 CPU minutes even for two lines.
+        pytest.param("crnn_r34", marks=pytest.mark.slow),
+    ],
+)
 def test_overfit_one_batch_zoo(name: str, tiny_lmdb: dict[str, Any]) -> None:
     from pathlib import Path
 
@@ -77,9 +101,7 @@ def test_overfit_one_batch_zoo(name: str, tiny_lmdb: dict[str, Any]) -> None:
     from ppocr_lite.config.resolve import input_shape
 
     path = Path(__file__).resolve().parents[2] / "configs" / "rec" / f"{name}.yml"
-    if not path.exists():
-        pytest.skip(f"{path.name} not written yet")
     cfg = load_config(path)
-    assert (
-        overfit(cfg["Architecture"], tiny_lmdb, list(input_shape(cfg)), steps=250, lr=1e-3) >= 0.875
-    )
+    steps, lr, batch_size = ZOO[name]
+    shape = list(input_shape(cfg))
+    assert overfit(cfg["Architecture"], tiny_lmdb, shape, steps, lr, batch_size) >= 0.875

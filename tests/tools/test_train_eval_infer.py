@@ -107,10 +107,15 @@ def test_changed_dictionary_refused_on_resume(tiny_config: dict[str, Any], tmp_p
     tiny_config["Global"]["eval_batch_step"] = [0, 100]
     cfg_path = write_cfg(tiny_config, tmp_path / "tiny.yml")
     assert run_tool("train.py", cfg_path).returncode == 0
+    bigger = tmp_path / "dict_plus.txt"
+    source = Path(tiny_config["Global"]["character_dict_path"]).read_text(encoding="utf-8")
+    bigger.write_text(source + "日\n", encoding="utf-8")
     proc = run_tool(
-        "train.py", cfg_path, f"Global.checkpoints={out / 'latest'}", "Global.use_space_char=false"
+        "train.py", cfg_path, f"Global.checkpoints={out / 'latest'}",
+        f"Global.character_dict_path={bigger}",
     )
     assert proc.returncode == 2
+    assert "dictionary changed" in proc.stderr and "added ['日']" in proc.stderr
     assert "pretrained_model" in proc.stderr and (
         "dictionary" in proc.stderr or "classes" in proc.stderr
     )

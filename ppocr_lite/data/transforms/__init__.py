@@ -62,3 +62,5 @@ def apply_transforms(data: dict[str, Any], ops: Sequence[Transform]) -> Any:
         if data is None:
             return None
     return data
+
+from ppocr_lite.data.transforms import label_encode_attn  # noqa: E402, F401  (registration)

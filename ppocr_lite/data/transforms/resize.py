@@ -70,9 +70,9 @@ class RecResizeImg:
         self.padding = padding
 
     def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
-        data["image"], data["valid_ratio"] = resize_norm(
-            data["image"], self.height, self.width, self.padding
-        )
+        # A width-bucketing sampler (MultiScaleSampler) chooses the size per batch.
+        height, width = data.get("target_hw") or (self.height, self.width)
+        data["image"], data["valid_ratio"] = resize_norm(data["image"], height, width, self.padding)
         return data
 
 

@@ -8,4 +8,5 @@ from ppocr_lite.modeling.backbones import (
     mobilenet_v3,  # noqa: F401
     resnet_vd,  # noqa: F401
     svtrnet,  # noqa: F401
+    vit_parseq,  # noqa: F401
 )

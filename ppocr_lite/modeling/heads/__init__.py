@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-from ppocr_lite.modeling.heads import ctc_head  # noqa: F401
+from ppocr_lite.modeling.heads import (
+    ctc_head,  # noqa: F401
+    multi_head,  # noqa: F401
+    parseq_head,  # noqa: F401
+)

@@ -1,0 +1,141 @@
+"""Engines that turn a (N, C, H, W) float32 batch into (N, T, num_classes) probabilities.
+
+Every backend has ``run(batch: np.ndarray) -> np.ndarray``: Paddle Inference on an exported
+folder, the dygraph model of a checkpoint, or onnxruntime (``onnx_backend.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import paddle
+from paddle import nn
+
+from ppocr_lite.errors import ConfigError
+
+logger = logging.getLogger("ppocr_lite")
+PRECISIONS = ("fp32", "fp16")
+# Newest format first: Paddle 3 writes a PIR program (.json), Paddle 2 a ProgramDesc (.pdmodel).
+MODEL_FILES = ("inference.json", "inference.pdmodel")
+PARAMS_FILE = "inference.pdiparams"
+
+
+class Backend(Protocol):
+    """Runs the recognizer on one preprocessed batch."""
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) float32 -> (N, T, num_classes) probabilities."""
+        ...
+
+
+def default_threads() -> int:
+    """CPU threads for one predictor: all cores, at most 8 (more rarely helps a small model)."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def model_files(model_dir: str | Path) -> tuple[Path, Path]:
+    """(program, parameters) of an inference folder.
+
+    Raises:
+        ConfigError: if the folder holds no exported model.
+    """
+    folder = Path(model_dir)
+    for name in MODEL_FILES:
+        if (folder / name).is_file() and (folder / PARAMS_FILE).is_file():
+            return folder / name, folder / PARAMS_FILE
+    raise ConfigError(
+        f"{folder}: no {' or '.join(MODEL_FILES)} with {PARAMS_FILE} "
+        "(export one with tools/export_model.py)"
+    )
+
+
+def check_precision(precision: str) -> None:
+    """Raises ConfigError unless ``precision`` is fp32 or fp16."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+
+
+def gpu_available() -> bool:
+    """A CUDA build of Paddle with at least one visible device."""
+    return paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
+
+
+class PaddleInferenceBackend:
+    """Paddle Inference predictor (``paddle.inference.Config`` / ``create_predictor``).
+
+    Args:
+        model_dir: Folder with ``inference.json`` (or ``.pdmodel``) and ``inference.pdiparams``.
+        use_gpu: Run on GPU 0 (falls back to the CPU, with a warning, when there is none).
+        precision: ``fp32``, or ``fp16`` (GPU only: mixed precision; on the CPU a warning and
+            fp32).
+        cpu_threads: Math library threads on the CPU (default: ``default_threads()``).
+        onednn: Use oneDNN (MKL-DNN) kernels on the CPU.
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        use_gpu: bool = False,
+        precision: str = "fp32",
+        cpu_threads: int | None = None,
+        onednn: bool = True,
+    ) -> None:
+        check_precision(precision)
+        model_file, params_file = model_files(model_dir)
+        config = paddle.inference.Config(str(model_file), str(params_file))
+        if use_gpu and not gpu_available():
+            logger.warning("use_gpu: no CUDA device is available; running on the CPU")
+            use_gpu = False
+        if use_gpu:
+            mode = paddle.inference.PrecisionType
+            config.enable_use_gpu(256, 0, mode.Half if precision == "fp16" else mode.Float32)
+        else:
+            if precision == "fp16":
+                logger.warning("fp16 needs a GPU with Paddle Inference; running fp32 on the CPU")
+            config.disable_gpu()
+            config.set_cpu_math_library_num_threads(cpu_threads or default_threads())
+            if onednn:
+                config.enable_mkldnn()
+                # Batches differ in width: keep the kernels of several recent shapes.
+                config.set_mkldnn_cache_capacity(16)
+                # Paddle 3.3 fuses SVTR's "attention + broadcast local mask" into one oneDNN
+                # matmul that runs ~12x slower than unfused for batches > 1 (measured: 5.9 s
+                # vs 0.48 s for 16 lines of SVTR-Tiny).
+                config.delete_pass("matmul_elementwise_add_fuse_pass")
+            else:
+                config.disable_mkldnn()
+        config.disable_glog_info()
+        self.device = "gpu" if use_gpu else "cpu"
+        self.predictor = paddle.inference.create_predictor(config)
+        self._input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
+        # Extra outputs (e.g. a length head) are not used by CTC decoding.
+        self._output = self.predictor.get_output_handle(self.predictor.get_output_names()[0])
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) float32 -> (N, T, num_classes)."""
+        self._input.reshape(list(batch.shape))
+        self._input.copy_from_cpu(np.ascontiguousarray(batch, dtype=np.float32))
+        self.predictor.run()
+        return self._output.copy_to_cpu()
+
+
+class DygraphBackend:
+    """The dynamic-graph model of a checkpoint (what training and ``tools/eval.py`` run).
+
+    Args:
+        model: A recognizer with its weights loaded.
+    """
+
+    def __init__(self, model: nn.Layer) -> None:
+        self.model = model
+        self.model.eval()
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) float32 -> (N, T, num_classes)."""
+        with paddle.no_grad():
+            out = self.model(paddle.to_tensor(batch))
+        return (out[0] if isinstance(out, tuple | list) else out).numpy()

@@ -1,0 +1,102 @@
+"""Throughput and per-batch latency of a predictor run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ppocr_lite.deploy.predictor import BatchTiming, Recognition, RecPredictor
+from ppocr_lite.deploy.preprocess import ImageInput
+
+PERCENTILES = (50, 90, 99)
+
+
+@dataclass(frozen=True)
+class BenchmarkSummary:
+    """Figures of one run.
+
+    Attributes:
+        images: Images recognised.
+        batches: Backend calls.
+        seconds: Wall-clock time of the whole run (reading files to text).
+        images_per_s: ``images / seconds``.
+        inference_ms: Backend time per batch, {50: p50, 90: p90, 99: p99}.
+        batch_ms: Resize + backend + CTC decode per batch (stages overlap across batches,
+            so this is a latency, not a share of the wall time).
+        preprocess_ms: Mean resize time per batch.
+        mean_batch_size: Images per batch.
+    """
+
+    images: int
+    batches: int
+    seconds: float
+    images_per_s: float
+    inference_ms: dict[int, float]
+    batch_ms: dict[int, float]
+    preprocess_ms: float
+    mean_batch_size: float
+
+    def format(self) -> str:
+        """A few lines for the console."""
+
+        def pct(values: dict[int, float]) -> str:
+            return ", ".join(f"p{p} {v:.2f}" for p, v in values.items())
+
+        return "\n".join(
+            [
+                f"images: {self.images} in {self.seconds:.2f} s = {self.images_per_s:.1f} images/s "
+                f"({self.batches} batches, {self.mean_batch_size:.1f} images per batch)",
+                f"inference per batch (ms): {pct(self.inference_ms)}",
+                f"resize + inference + decode per batch (ms): {pct(self.batch_ms)}; "
+                f"resize mean {self.preprocess_ms:.2f}",
+            ]
+        )
+
+
+def _percentiles(values: Sequence[float]) -> dict[int, float]:
+    if not values:
+        return {p: 0.0 for p in PERCENTILES}
+    arr = np.asarray(values, dtype=np.float64) * 1000.0
+    return {p: float(np.percentile(arr, p)) for p in PERCENTILES}
+
+
+def summarize(timings: Sequence[BatchTiming], seconds: float) -> BenchmarkSummary:
+    """Summarise the batch timings of a run that took ``seconds`` of wall time."""
+    images = sum(t.size for t in timings)
+    return BenchmarkSummary(
+        images=images,
+        batches=len(timings),
+        seconds=seconds,
+        images_per_s=images / seconds if seconds > 0 else 0.0,
+        inference_ms=_percentiles([t.inference for t in timings]),
+        batch_ms=_percentiles([t.preprocess + t.inference + t.decode for t in timings]),
+        preprocess_ms=1000.0 * float(np.mean([t.preprocess for t in timings])) if timings else 0.0,
+        mean_batch_size=images / len(timings) if timings else 0.0,
+    )
+
+
+def timed_run(
+    predictor: RecPredictor, items: Sequence[ImageInput], chunk_size: int = 4096, warmup: int = 1
+) -> tuple[list[Recognition], BenchmarkSummary]:
+    """Recognise ``items`` in chunks (each sorted by aspect ratio on its own) and time it.
+
+    Args:
+        predictor: The predictor.
+        items: Paths, bytes or arrays.
+        chunk_size: Images decoded and held in memory at once.
+        warmup: Untimed batches run first (kernel selection and caches).
+
+    Returns:
+        The results in order and the summary of the timed part.
+    """
+    for _ in range(warmup):
+        predictor.predict(list(items[: predictor.batch_size]))
+    predictor.timings.clear()
+    results: list[Recognition] = []
+    start = time.perf_counter()
+    for first in range(0, len(items), chunk_size):
+        results += predictor.predict(list(items[first : first + chunk_size]))
+    return results, summarize(predictor.timings, time.perf_counter() - start)

@@ -1,0 +1,167 @@
+"""Export a checkpoint to a static Paddle inference model with its deployment settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import paddle
+from paddle import nn
+from paddle.static import InputSpec
+
+from ppocr_lite.config.schema import GlobalConfig
+from ppocr_lite.deploy.backends import PaddleInferenceBackend
+from ppocr_lite.deploy.spec import (
+    DICT_FILE,
+    ONNX_FILE,
+    DeploySpec,
+    PreprocessSpec,
+    preprocess_from_config,
+    write_dict,
+    write_spec,
+)
+from ppocr_lite.deploy.weights import load_weights
+from ppocr_lite.engine.components import Components, build_components
+from ppocr_lite.errors import ConfigError
+
+logger = logging.getLogger("ppocr_lite")
+MODEL_PREFIX = "inference"
+SUPPORTED_DECODERS = ("CTCLabelDecode",)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Where an export went and what it found."""
+
+    model_dir: Path
+    spec: DeploySpec
+    max_abs_diff: float
+
+
+def probe_dynamic_width(model: nn.Layer, image_shape: tuple[int, int, int]) -> bool:
+    """Whether the eval model reads lines wider than it was trained on.
+
+    It must accept a double-width input and emit more time steps for it: SVTRNet (fixed
+    position embedding) rejects it; a model that pooled to a fixed length would squeeze the
+    line into the same steps, which CTC cannot use.
+    """
+    c, h, w = image_shape
+    model.eval()
+    with paddle.no_grad():
+        try:
+            base = model(paddle.zeros([1, c, h, w]))
+            wide = model(paddle.zeros([1, c, h, 2 * w]))
+        except Exception:  # noqa: BLE001 - any failure at another width means "fixed width"
+            return False
+    return int(wide.shape[1]) > int(base.shape[1])
+
+
+def deploy_spec(
+    cfg: Mapping[str, Any], components: Components, dynamic_width: bool | None = None
+) -> DeploySpec:
+    """The settings of a recognizer built from ``cfg`` (probing the width if not given).
+
+    Raises:
+        ConfigError: for a decoder other than CTC (the predictors decode CTC only).
+    """
+    decoder = str((cfg.get("PostProcess") or {}).get("name"))
+    if decoder not in SUPPORTED_DECODERS:
+        raise ConfigError(
+            f"deployment supports PostProcess {SUPPORTED_DECODERS}, the config uses {decoder}"
+        )
+    pre = preprocess_from_config(cfg, dynamic_width=True)
+    if dynamic_width is None:
+        dynamic_width = probe_dynamic_width(components.model, pre.image_shape)
+    pre = replace(pre, dynamic_width=bool(dynamic_width) and pre.padding)
+    arch = cfg.get("Architecture") or {}
+    parts = {k: str(arch[k]["name"]) for k in ("Backbone", "Neck", "Head") if arch.get(k)}
+    return DeploySpec(
+        algorithm=str(arch.get("algorithm", "unknown")),
+        parts=parts,
+        preprocess=pre,
+        postprocess=decoder,
+        dict_file=DICT_FILE,
+        use_space_char=components.gcfg.use_space_char,
+        num_classes=int(components.postprocess.num_classes),
+    )
+
+
+def _input_spec(pre: PreprocessSpec) -> InputSpec:
+    c, h, w = pre.image_shape
+    return InputSpec([None, c, h, None if pre.dynamic_width else w], "float32", name="x")
+
+
+def _verify(model: nn.Layer, model_dir: Path, pre: PreprocessSpec) -> float:
+    """Largest difference between the saved model and the dygraph one on random batches."""
+    c, h, w = pre.image_shape
+    backend = PaddleInferenceBackend(model_dir)
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for width in (w, 2 * w) if pre.dynamic_width else (w,):
+        x = rng.uniform(-1, 1, (2, c, h, width)).astype("float32")
+        with paddle.no_grad():
+            want = model(paddle.to_tensor(x)).numpy()
+        worst = max(worst, float(np.abs(backend.run(x) - want).max()))
+    return worst
+
+
+def export_model(
+    cfg: Mapping[str, Any],
+    gcfg: GlobalConfig,
+    out_dir: str | Path | None = None,
+    dynamic_width: bool | None = None,
+) -> ExportResult:
+    """Write ``inference.json/.pdiparams``, ``inference.yml`` and ``rec_dict.txt``.
+
+    Args:
+        cfg: The training config (Architecture, PostProcess and Eval transforms are used).
+        gcfg: Its Global section; ``checkpoints`` (else ``pretrained_model``) gives the weights,
+            ``save_inference_dir`` the folder unless ``out_dir`` is given.
+        out_dir: Output folder.
+        dynamic_width: Force (True/False) a width-dynamic input; None probes the model.
+
+    Returns:
+        The folder, the written settings and the saved-vs-dygraph check.
+
+    Raises:
+        ConfigError: without weights or output folder, or if the weights do not fit.
+    """
+    target = out_dir or gcfg.save_inference_dir
+    if not target:
+        raise ConfigError("set Global.save_inference_dir (the folder of the exported model)")
+    weights = gcfg.checkpoints or gcfg.pretrained_model
+    if not weights:
+        raise ConfigError(
+            "set Global.checkpoints to the weights to export (e.g. output/rec/best_accuracy)"
+        )
+    paddle.set_device("cpu")
+    components = build_components(cfg, gcfg)
+    load_weights(components.model, weights)
+    spec = deploy_spec(cfg, components, dynamic_width)
+    model_dir = Path(target)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    stale = model_dir / ONNX_FILE
+    if stale.exists():
+        stale.unlink()  # an ONNX file of an earlier export would no longer match
+        logger.info("removed the stale %s (run tools/export_onnx.py again)", stale)
+    static = paddle.jit.to_static(
+        components.model, input_spec=[_input_spec(spec.preprocess)], full_graph=True
+    )
+    paddle.jit.save(static, str(model_dir / MODEL_PREFIX))
+    write_dict(gcfg.character_dict_path, model_dir / DICT_FILE)
+    write_spec(spec, cfg, model_dir)
+    diff = _verify(components.model, model_dir, spec.preprocess)
+    c, h, w = spec.preprocess.image_shape
+    shape = f"[N, {c}, {h}, {'W' if spec.preprocess.dynamic_width else w}]"
+    logger.info(
+        "exported %s to %s: input %s, max |saved - dygraph| = %.2e",
+        spec.algorithm,
+        model_dir,
+        shape,
+        diff,
+    )
+    return ExportResult(model_dir, spec, diff)

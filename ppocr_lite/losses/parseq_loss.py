@@ -1,0 +1,43 @@
+"""PARSeq's loss: cross-entropy averaged over every trained order of the label."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import paddle
+import paddle.nn.functional as F
+from paddle import Tensor, nn
+
+from ppocr_lite.data.batch import Batch
+from ppocr_lite.registry import LOSSES
+
+
+@LOSSES.register()
+class ParseQLoss(nn.Layer):
+    """Token-weighted mean cross-entropy of all orders; padding is ignored.
+
+    EOS is a target of the first two orders only (left-to-right, and right-to-left with an empty
+    context): in any other order its position says nothing useful about where the text ends.
+    """
+
+    def forward(self, preds: dict[str, Any], batch: Batch) -> dict[str, Tensor]:
+        """Args: preds from ``ParseQHead`` in training (``logits_list``, ``pad_id``, ``eos_id``);
+        batch with ``label`` (N, L) PARSeq ids (BOS first).
+
+        Returns:
+            ``{"loss": scalar}``.
+        """
+        logits_list, pad, eos = preds["logits_list"], preds["pad_id"], preds["eos_id"]
+        steps = logits_list[0].shape[1]
+        target = batch.label[:, 1 : steps + 1].astype("int64").reshape([-1])
+        total, count = paddle.zeros([], dtype="float32"), 0
+        for i, logits in enumerate(logits_list):
+            if i == 2:  # from the third order on, EOS is no longer a target
+                target = paddle.where(target == eos, paddle.full_like(target, pad), target)
+            n = int((target != pad).sum())
+            if n == 0:
+                continue
+            flat = logits.reshape([-1, logits.shape[-1]])
+            total = total + n * F.cross_entropy(flat, target, ignore_index=pad)
+            count += n
+        return {"loss": total / max(count, 1)}

@@ -1,0 +1,32 @@
+"""Cross-entropy of SAR's teacher-forced logits."""
+
+from __future__ import annotations
+
+import paddle.nn.functional as F
+from paddle import Tensor, nn
+
+from ppocr_lite.data.batch import Batch
+from ppocr_lite.postprocess.tokens import sar_tokens
+from ppocr_lite.registry import LOSSES
+
+
+@LOSSES.register()
+class SARLoss(nn.Layer):
+    """Mean cross-entropy over the label characters and EOS; padding is ignored.
+
+    The padding id is derived from the logits' width (the SAR classifier predicts every id but
+    padding), so no dictionary size has to be repeated in the config.
+    """
+
+    def forward(self, logits: Tensor, batch: Batch) -> dict[str, Tensor]:
+        """Args: logits (N, T, V) from ``SARHead`` (step t predicts ``label[:, t + 1]``); batch
+        with ``label`` (N, L >= T) SAR ids.
+
+        Returns:
+            ``{"loss": scalar}``.
+        """
+        steps, classes = logits.shape[1], logits.shape[2]
+        pad = sar_tokens(classes - 2).pad
+        target = batch.label[:, 1:steps].astype("int64")  # the last step looks past the label
+        pred = logits[:, :-1, :].reshape([-1, classes])
+        return {"loss": F.cross_entropy(pred, target.reshape([-1]), ignore_index=pad)}

@@ -1,0 +1,3 @@
+"""Small utilities (run lock)."""
+
+from __future__ import annotations

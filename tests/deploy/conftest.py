@@ -1,0 +1,143 @@
+"""Tiny exported recognizers (CRNN-MV3, SVTR-Tiny), built once per session.
+
+The models are randomly initialised with a fixed seed, then made *decisive*: He-normal
+convolutions and linear layers, larger LSTM weights, and BatchNorm statistics measured on
+rendered lines. Paddle's default initialisation leaves MobileNetV3's features almost constant
+(std ~1e-5), so every image would decode to the same string and a parity test would prove
+nothing; these models give different, input-dependent strings with clear arg-max margins.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import paddle
+import pytest
+import yaml
+from paddle import nn
+
+from ppocr_lite.config.load import load_config
+from ppocr_lite.config.overrides import apply_overrides
+from ppocr_lite.config.validate import check_config
+from ppocr_lite.deploy.preprocess import load_image, make_batch
+from ppocr_lite.deploy.spec import PreprocessSpec
+from ppocr_lite.engine.checkpoint import CheckpointManager
+from ppocr_lite.engine.components import build_components
+from ppocr_lite.engine.state import TrainState
+
+from ..conftest import ROOT, VI_DICT, make_labels, render_line
+
+CONFIGS = {"crnn_mv3": "crnn_mv3_demo.yml", "svtr_tiny": "svtr_tiny.yml"}
+
+
+@dataclass
+class Exported:
+    """A checkpoint, its config file and its exported folder (with inference.onnx)."""
+
+    name: str
+    cfg: dict[str, Any]
+    config_path: Path
+    checkpoint: Path
+    model_dir: Path
+
+
+def line_images(n: int, seed: int) -> list[bytes]:
+    """JPEG text lines of 1-2 words at heights 24-48 px (so widths and ratios vary)."""
+    rng = np.random.default_rng(seed)
+    labels = make_labels(n, seed)
+    return [render_line(t, height=int(rng.integers(24, 49))) for t in labels]
+
+
+def make_decisive(model: nn.Layer, shape: tuple[int, int, int], seed: int = 0) -> None:
+    """Re-initialise ``model`` (fixed seed) so that its outputs depend clearly on the input."""
+    rng = np.random.default_rng(seed)
+    for layer in model.sublayers():
+        if isinstance(layer, nn.Conv2D):
+            fan_in = int(np.prod(layer.weight.shape[1:]))
+        elif isinstance(layer, nn.Linear):
+            fan_in = int(layer.weight.shape[0])
+        else:
+            continue
+        w = layer.weight
+        w.set_value(rng.normal(0, np.sqrt(2.0 / fan_in), w.shape).astype("float32"))
+    for name, p in model.named_parameters():
+        if ".lstm." in name and "weight" in name:
+            p.set_value(rng.normal(0, 2.0 / np.sqrt(p.shape[1]), p.shape).astype("float32"))
+    pre = PreprocessSpec(image_shape=shape, dynamic_width=False)
+    batch = paddle.to_tensor(make_batch([load_image(b) for b in line_images(16, seed=99)], pre))
+    norms = [
+        layer for layer in model.sublayers() if isinstance(layer, nn.layer.norm._BatchNormBase)
+    ]
+    for layer in norms:
+        layer._momentum = 0.0  # running statistics := those of the next batch
+    model.train()
+    with paddle.no_grad():
+        model(batch)
+    for layer in norms:
+        layer._momentum = 0.9
+    model.eval()
+
+
+def tiny_config(name: str, out: Path) -> dict[str, Any]:
+    cfg = copy.deepcopy(load_config(ROOT / "configs" / "rec" / CONFIGS[name]))
+    return apply_overrides(
+        cfg,
+        [
+            "Global.use_gpu=false",
+            f"Global.character_dict_path={VI_DICT}",
+            f"Global.save_inference_dir={out / 'inference'}",
+            f"Global.save_model_dir={out}",
+        ],
+    )
+
+
+def build_exported(name: str, out: Path) -> Exported:
+    from ppocr_lite.deploy.export import export_model
+    from ppocr_lite.deploy.onnx_backend import export_onnx
+
+    cfg = tiny_config(name, out)
+    gcfg = check_config(cfg, name, sections=(), optional=())
+    paddle.set_device("cpu")
+    paddle.seed(0)
+    parts = build_components(cfg, gcfg)
+    make_decisive(parts.model, (3, 32, 100))
+    CheckpointManager(out).save("latest", parts.model, None, TrainState())
+    cfg = apply_overrides(cfg, [f"Global.checkpoints={out / 'latest'}"])
+    config_path = out / f"{name}.yml"
+    config_path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    result = export_model(cfg, check_config(cfg, name, sections=(), optional=()))
+    assert result.max_abs_diff < 1e-4
+    export_onnx(result.model_dir)
+    return Exported(name, cfg, config_path, out / "latest", result.model_dir)
+
+
+@pytest.fixture(scope="session")
+def export_cache(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Exported]:
+    """``get(name)``: the exported model ``name``, built on first use."""
+    pytest.importorskip("paddle2onnx")
+    pytest.importorskip("onnxruntime")
+    cache: dict[str, Exported] = {}
+
+    def get(name: str) -> Exported:
+        if name not in cache:
+            cache[name] = build_exported(name, tmp_path_factory.mktemp(name))
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="session", params=sorted(CONFIGS))
+def exported(request: pytest.FixtureRequest, export_cache: Callable[[str], Exported]) -> Exported:
+    """Each tiny model in turn."""
+    return export_cache(request.param)
+
+
+@pytest.fixture(scope="session")
+def images() -> list[bytes]:
+    """60 rendered lines of varied width and height."""
+    return line_images(60, seed=7)
