@@ -16,9 +16,33 @@ from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import OPTIMIZERS
 
 
+class _PaddleOptimizer:
+    """Builds ``paddle_class`` from the YAML keys kept in ``self.kwargs``."""
+
+    paddle_class: Any = None
+    kwargs: dict[str, Any]
+
+    def __call__(
+        self,
+        named_parameters: Sequence[tuple[str, Any]],
+        learning_rate: Any,
+        weight_decay: Any,
+        grad_clip: Any,
+    ) -> paddle.optimizer.Optimizer:
+        return self.paddle_class(
+            learning_rate,
+            parameters=[p for _, p in named_parameters],
+            weight_decay=weight_decay,
+            grad_clip=grad_clip,
+            **self.kwargs,
+        )
+
+
 @OPTIMIZERS.register()
-class Adam:
+class Adam(_PaddleOptimizer):
     """``paddle.optimizer.Adam`` with PaddleOCR's keys."""
+
+    paddle_class = paddle.optimizer.Adam
 
     def __init__(
         self,
@@ -29,43 +53,15 @@ class Adam:
     ) -> None:
         self.kwargs = {"beta1": beta1, "beta2": beta2, "epsilon": epsilon, "lazy_mode": lazy_mode}
 
-    def __call__(
-        self,
-        named_parameters: Sequence[tuple[str, Any]],
-        learning_rate: Any,
-        weight_decay: Any,
-        grad_clip: Any,
-    ) -> paddle.optimizer.Optimizer:
-        return paddle.optimizer.Adam(
-            learning_rate,
-            parameters=[p for _, p in named_parameters],
-            weight_decay=weight_decay,
-            grad_clip=grad_clip,
-            **self.kwargs,
-        )
-
 
 @OPTIMIZERS.register()
-class Momentum:
+class Momentum(_PaddleOptimizer):
     """``paddle.optimizer.Momentum`` (SGD with momentum)."""
+
+    paddle_class = paddle.optimizer.Momentum
 
     def __init__(self, momentum: float = 0.9, use_nesterov: bool = False) -> None:
         self.kwargs = {"momentum": momentum, "use_nesterov": use_nesterov}
-
-    def __call__(
-        self,
-        named_parameters: Sequence[tuple[str, Any]],
-        learning_rate: Any,
-        weight_decay: Any,
-        grad_clip: Any,
-    ) -> paddle.optimizer.Optimizer:
-        return paddle.optimizer.Momentum(
-            learning_rate,
-            parameters=[p for _, p in named_parameters],
-            weight_decay=weight_decay,
-            grad_clip=grad_clip,
-            **self.kwargs,
-        )
 
 
 def _decay_exclusions(
