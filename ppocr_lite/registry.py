@@ -34,6 +34,7 @@ PADDLEOCR_IGNORED_KEYS: frozenset[str] = frozenset(
         "ignore_index",
         "head_list",
         "return_feats",
+        "ext_op_transform_idx",
     }
 )
 

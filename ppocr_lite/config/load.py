@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,12 @@ SECTIONS = (
     "Train",
     "Eval",
 )
+
+
+# Top-level entries of some PaddleOCR configs that ppocr_lite does not use.
+PADDLEOCR_IGNORED_SECTIONS = ("profiler_options",)
+
+logger = logging.getLogger("ppocr_lite")
 
 
 class _Loader(yaml.SafeLoader):
@@ -71,6 +78,9 @@ def load_config(path: str | Path) -> dict[str, Any]:
     cfg = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(cfg, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections, got {cfg!r}")
+    for key in [k for k in cfg if k in PADDLEOCR_IGNORED_SECTIONS]:
+        logger.warning("%s: ignoring PaddleOCR section '%s' (not used by ppocr_lite)", path, key)
+        cfg.pop(key)
     for key in cfg:
         if key not in SECTIONS:
             raise ConfigError(

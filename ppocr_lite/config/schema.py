@@ -38,6 +38,7 @@ PADDLEOCR_GLOBAL_KEYS = frozenset(
         "use_dynamic_loss_scaling",
         "profiler_options",
         "ignore_space",
+        "debug",
     }
 )
 

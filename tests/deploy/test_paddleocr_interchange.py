@@ -2,7 +2,8 @@
 
 Runs bench/check_paddleocr_interchange.py on a small budget: PaddleOCR's own
 rec_mv3_none_bilstm_ctc.yml and rec_svtrnet.yml (without its TPS) train a few steps in each
-tool; the other tool loads the checkpoint and must predict identical strings. Needs a Python
+tool, and each tool also saves a fixed-seed "decisive" initialisation (strings that differ
+from image to image); the other tool loads the checkpoint and must predict identical strings. Needs a Python
 with paddleocr 2.x in PPOCR_REF_PYTHON and the shared vi_synth data.
 """
 
@@ -31,7 +32,9 @@ def test_checkpoints_interchange_with_paddleocr(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3000, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     rows = json.loads(out.read_text(encoding="utf-8"))
-    assert len(rows) == 4  # two models, two directions
+    assert len(rows) == 8  # two models x (trained, decisive) x two directions
     for row in rows:
         assert row["identical_strings"] == row["images"], row
         assert row["max_abs_prob_diff"] < 1e-5, row
+        if "decisive" in row["check"]:  # strings that differ from image to image
+            assert row["non_empty"] == row["images"], row

@@ -38,8 +38,8 @@ def resize_norm(
     """
     h, w = img.shape[:2]
     new_w = width if not keep_ratio else min(width, max(1, math.ceil(height * w / max(h, 1))))
-    interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
-    resized = cv2.resize(img, (new_w, height), interpolation=interp)
+    # Bilinear in both directions, as PaddleOCR: the same checkpoint must see the same pixels.
+    resized = cv2.resize(img, (new_w, height), interpolation=cv2.INTER_LINEAR)
     if resized.ndim == 2:
         resized = resized[:, :, None]
     out = np.zeros((resized.shape[2], height, width), dtype=np.float32)

@@ -128,18 +128,23 @@ class MultiHead(nn.Layer):
             cfg = _config(SARConfig, parts["SARHead"], f"{where}.SARHead")
             self.sar_head = SARHead(in_channels, sar_tokens(num_chars), cfg)
         else:
-            args = dict(parts["NRTRHead"])
-            for key in args:
-                if key not in _NRTR_KEYS:
-                    raise ConfigError(f"unknown key '{where}.NRTRHead.{key}'"
-                                      f"{did_you_mean(key, list(_NRTR_KEYS))}")  # fmt: skip
-            cfg = NRTRConfig(**{_NRTR_KEYS[k]: v for k, v in args.items() if _NRTR_KEYS[k]})
-            layers = [nn.Flatten(2), _FCTranspose(in_channels, cfg.d_model)]
-            if use_pos:
-                layers.append(_AddPos(cfg.d_model, 80))
-            self.before_gtc = nn.Sequential(*layers)
-            self.gtc_head = NRTRHead(nrtr_tokens(num_chars), cfg)
+            self._build_gtc(in_channels, num_chars, parts["NRTRHead"], use_pos)
         self.guide = "sar" if "SARHead" in parts else "gtc"
+
+    def _build_gtc(
+        self, in_channels: int, num_chars: int, args: Mapping[str, Any], use_pos: bool
+    ) -> None:
+        where = "Architecture.Head.head_list.NRTRHead"
+        for key in args:
+            if key not in _NRTR_KEYS:
+                hint = did_you_mean(key, list(_NRTR_KEYS))
+                raise ConfigError(f"unknown key '{where}.{key}'{hint}")
+        cfg = NRTRConfig(**{_NRTR_KEYS[k]: v for k, v in args.items() if _NRTR_KEYS[k]})
+        layers = [nn.Flatten(2), _FCTranspose(in_channels, cfg.d_model)]
+        if use_pos:  # PaddleOCR's learned table covers 80 feature positions
+            layers.append(_AddPos(cfg.d_model, 80))
+        self.before_gtc = nn.Sequential(*layers)
+        self.gtc_head = NRTRHead(nrtr_tokens(num_chars), cfg)
 
     def _build_ctc(self, in_channels: int, out_channels: int, args: Mapping[str, Any]) -> None:
         where = "Architecture.Head.head_list.CTCHead"
