@@ -7,6 +7,7 @@ import logging
 import math
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,10 +191,12 @@ class Trainer:
 
     # -- logging --------------------------------------------------------------------------
     def _train_metrics(self, out: StepOutput, batch: Batch) -> dict[str, float]:
-        probs = paddle.nn.functional.softmax(out.preds, axis=-1).numpy()
+        # Heads with a training guide (MultiHead, PARSeq) return a dict; "predict" holds the logits.
+        logits = out.preds["predict"] if isinstance(out.preds, Mapping) else out.preds
+        probs = paddle.nn.functional.softmax(logits, axis=-1).numpy()
         post = self.p.components.postprocess
         preds = [p[0] for p in post(probs)]
-        return self.p.components.metric.update(preds, target_texts(batch, post.charset))
+        return self.p.components.metric.update(preds, target_texts(batch, post.charset, post))
 
     def _maybe_log(self, out: StepOutput, batch: Batch) -> None:
         step = self.state.global_step
