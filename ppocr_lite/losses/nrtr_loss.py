@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import paddle
-import paddle.nn.functional as F
 from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
+from ppocr_lite.losses.cross_entropy import check_smoothing, mean_token_cross_entropy
 from ppocr_lite.postprocess.tokens import nrtr_tokens
 from ppocr_lite.registry import LOSSES
 
@@ -16,13 +15,18 @@ class NRTRLoss(nn.Layer):
     """Cross-entropy over the label characters and EOS; padding (id 0) is ignored.
 
     Args:
-        smoothing: Label smoothing with epsilon 0.1 (PaddleOCR's default), spread over the other
-            classes.
+        smoothing: PaddleOCR's switch: label smoothing with epsilon 0.1, spread over the other
+            classes (on by default, as in PaddleOCR).
+        label_smoothing: The epsilon itself, when another value than 0.1 is wanted (overrides
+            ``smoothing``).
     """
 
-    def __init__(self, smoothing: bool = True) -> None:
+    def __init__(self, smoothing: bool = True, label_smoothing: float | None = None) -> None:
         super().__init__()
-        self.smoothing = smoothing
+        default = 0.1 if smoothing else 0.0
+        self.epsilon = check_smoothing(
+            default if label_smoothing is None else label_smoothing, "Loss NRTRLoss.label_smoothing"
+        )
 
     def forward(self, logits: Tensor, batch: Batch) -> dict[str, Tensor]:
         """Args: logits (N, T, V) from ``NRTRHead`` (step t predicts ``label[:, t + 1]``); batch
@@ -35,11 +39,4 @@ class NRTRLoss(nn.Layer):
         pad = nrtr_tokens(classes - 5).pad
         target = batch.label[:, 1 : steps + 1].astype("int64").reshape([-1])
         pred = logits.reshape([-1, classes])
-        if not self.smoothing:
-            return {"loss": F.cross_entropy(pred, target, ignore_index=pad)}
-        eps = 0.1
-        one_hot = F.one_hot(target, classes)
-        soft = one_hot * (1 - eps) + (1 - one_hot) * eps / (classes - 1)
-        per_token = -(soft * F.log_softmax(pred, axis=1)).sum(axis=1)
-        keep = (target != pad).astype(per_token.dtype)
-        return {"loss": (per_token * keep).sum() / paddle.clip(keep.sum(), min=1.0)}
+        return {"loss": mean_token_cross_entropy(pred, target, pad, self.epsilon)}

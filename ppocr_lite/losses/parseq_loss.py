@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import paddle
-import paddle.nn.functional as F
 from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
+from ppocr_lite.losses.cross_entropy import check_smoothing, token_cross_entropy
 from ppocr_lite.registry import LOSSES
 
 
@@ -18,7 +18,14 @@ class ParseQLoss(nn.Layer):
 
     EOS is a target of the first two orders only (left-to-right, and right-to-left with an empty
     context): in any other order its position says nothing useful about where the text ends.
+
+    Args:
+        label_smoothing: Epsilon of label smoothing (0: off, as PaddleOCR).
     """
+
+    def __init__(self, label_smoothing: float = 0.0) -> None:
+        super().__init__()
+        self.epsilon = check_smoothing(label_smoothing, "Loss ParseQLoss.label_smoothing")
 
     def forward(self, preds: dict[str, Any], batch: Batch) -> dict[str, Tensor]:
         """Args: preds from ``ParseQHead`` in training (``logits_list``, ``pad_id``, ``eos_id``);
@@ -30,14 +37,12 @@ class ParseQLoss(nn.Layer):
         logits_list, pad, eos = preds["logits_list"], preds["pad_id"], preds["eos_id"]
         steps = logits_list[0].shape[1]
         target = batch.label[:, 1 : steps + 1].astype("int64").reshape([-1])
-        total, count = paddle.zeros([], dtype="float32"), 0
+        total = paddle.zeros([], dtype="float32")
+        count = paddle.zeros([], dtype="float32")
         for i, logits in enumerate(logits_list):
             if i == 2:  # from the third order on, EOS is no longer a target
                 target = paddle.where(target == eos, paddle.full_like(target, pad), target)
-            n = int((target != pad).sum())
-            if n == 0:
-                continue
             flat = logits.reshape([-1, logits.shape[-1]])
-            total = total + n * F.cross_entropy(flat, target, ignore_index=pad)
-            count += n
-        return {"loss": total / max(count, 1)}
+            loss_sum, n = token_cross_entropy(flat, target, pad, self.epsilon)
+            total, count = total + loss_sum, count + n
+        return {"loss": total / paddle.clip(count, min=1.0)}
