@@ -4,25 +4,22 @@ and the NaN guard (skip non-finite steps, stop after Global.max_nan_steps in a r
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import paddle
-import yaml
 
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.run import prepare_training
 
 from ..conftest import small_config
+from .train_process import launch
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 
 
@@ -32,19 +29,6 @@ def long_config(tiny: dict[str, Any], out: Path, **glob: Any) -> dict[str, Any]:
     cfg.pop("Eval")
     cfg["Global"].update({"epoch_num": 50, "print_batch_step": 1, "save_batch_step": 0, **glob})
     return cfg
-
-
-def launch(cfg: dict[str, Any], path: Path) -> subprocess.Popen:
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "tools" / "train.py"), "-c", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 def read_until(proc: subprocess.Popen, text: str) -> list[str]:

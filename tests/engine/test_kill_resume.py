@@ -15,7 +15,6 @@ import os
 import random
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -26,7 +25,6 @@ from typing import Any
 import numpy as np
 import paddle
 import pytest
-import yaml
 
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.engine import checkpoint
@@ -36,8 +34,8 @@ from ppocr_lite.engine.state import TrainState
 from ppocr_lite.optim import build_optimizer
 
 from ..conftest import small_config
+from .train_process import launch, write_config
 
-ROOT = Path(__file__).resolve().parents[2]
 STEPS_PER_EPOCH = 6  # 48 samples, batch 8
 EPOCHS = 20
 PLANNED = EPOCHS * STEPS_PER_EPOCH
@@ -73,15 +71,7 @@ class Run:
     """tools/train.py in a subprocess whose output is read line by line as it comes."""
 
     def __init__(self, cfg_path: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tools" / "train.py"), "-c", str(cfg_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        self.proc = launch(None, cfg_path)
         self.lines: list[str] = []
         self.trained = 0  # train lines logged by this process
         self.saved = threading.Event()
@@ -155,8 +145,7 @@ def checkpoints(out: Path) -> list[Path]:
 def test_sigkill_and_resume_many_times(tiny_lmdb: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "out"
     cfg = kill_config(tiny_lmdb, out)
-    cfg_path = tmp_path / "kill.yml"
-    cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    cfg_path = write_config(cfg, tmp_path / "kill.yml")
     loader = Loader(cfg)
     rng = random.Random(20240501)
     reached = latest = kills = in_save = 0

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import paddle
 import pytest
 
-from ppocr_lite.charset import Charset
-from ppocr_lite.config.schema import parse_global
-from ppocr_lite.data import build_dataloader
-from ppocr_lite.engine.evaluator import target_texts
-from ppocr_lite.modeling import build_model
-from ppocr_lite.postprocess.ctc_decode import CTCLabelDecode
-from ppocr_lite.registry import LOSSES
-
-from ..conftest import VI_DICT
+from .overfit_lib import Recipe, overfit
 
 CRNN = {
     "model_type": "rec",
@@ -30,48 +21,8 @@ CRNN = {
 }
 
 
-def overfit(
-    arch: dict[str, Any],
-    tiny_lmdb: dict[str, Any],
-    shape: list[int],
-    steps: int,
-    lr: float,
-    batch_size: int = 8,
-) -> float:
-    paddle.seed(0)
-    g = parse_global({"character_dict_path": str(VI_DICT), "use_space_char": True})
-    cs = Charset.from_config(g.character_dict_path, True)
-    section = {
-        "dataset": {
-            "name": "LMDBDataSet",
-            "data_dir": str(tiny_lmdb["train"]),
-            "transforms": [
-                {"DecodeImage": None},
-                {"CTCLabelEncode": None},
-                {"RecResizeImg": {"image_shape": shape}},
-                {"KeepKeys": {"keep_keys": ["image", "label", "length"]}},
-            ],
-        },
-        "loader": {"batch_size_per_card": batch_size},
-    }
-    batch = next(iter(build_dataloader(section, "Train", cs, g)))
-    post = CTCLabelDecode(cs)
-    model = build_model(arch, post.num_classes)
-    loss_fn = LOSSES.build({"name": "CTCLoss"})
-    opt = paddle.optimizer.Adam(lr, parameters=model.parameters())
-    for _ in range(steps):
-        loss = loss_fn(model(batch.image), batch)["loss"]
-        loss.backward()
-        opt.step()
-        opt.clear_grad()
-    model.eval()
-    preds = [t for t, _ in post(model(batch.image).numpy())]
-    truth = target_texts(batch, cs)
-    return sum(p == t for p, t in zip(preds, truth, strict=True)) / len(truth)
-
-
 def test_overfit_one_batch_crnn_mv3(tiny_lmdb: dict[str, Any]) -> None:
-    assert overfit(CRNN, tiny_lmdb, [3, 32, 100], steps=300, lr=1e-2) >= 0.875
+    assert overfit(CRNN, tiny_lmdb, Recipe(), steps=300).accuracy() >= 0.875
 
 
 # (steps, lr, batch size) per zoo model, from their loss curves on this batch. They cost 15-150x
@@ -104,4 +55,5 @@ def test_overfit_one_batch_zoo(name: str, tiny_lmdb: dict[str, Any]) -> None:
     cfg = load_config(path)
     steps, lr, batch_size = ZOO[name]
     shape = list(input_shape(cfg))
-    assert overfit(cfg["Architecture"], tiny_lmdb, shape, steps, lr, batch_size) >= 0.875
+    recipe = Recipe(shape=shape, lr=lr, batch_size=batch_size)
+    assert overfit(cfg["Architecture"], tiny_lmdb, recipe, steps).accuracy() >= 0.875

@@ -9,10 +9,7 @@ interrupted run also uses 2 loader workers: a sample's augmentation is a functio
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,16 +18,14 @@ from typing import Any
 import numpy as np
 import paddle
 import pytest
-import yaml
 
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.run import prepare_training
 
 from ..conftest import small_config
+from .train_process import launch
 
-ROOT = Path(__file__).resolve().parents[2]
-TRAIN = ROOT / "tools" / "train.py"  # a module constant so a patched tool can be swapped in
 EPOCHS = 2  # 6 steps per epoch (48 samples, batch 8)
 STOP_AFTER = 3  # SIGINT once step 3 is logged: the run stops mid-epoch 1
 TIMEOUT = 120
@@ -51,19 +46,6 @@ def equivalence_config(tiny: dict[str, Any], out: Path, workers: int) -> dict[st
     transforms.insert(1, {"RecAug": None})
     cfg["Train"]["loader"].update(num_workers=workers, shuffle=True)
     return cfg
-
-
-def launch(cfg: dict[str, Any], path: Path) -> subprocess.Popen:
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    return subprocess.Popen(
-        [sys.executable, str(TRAIN), "-c", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 def run_to_end(cfg: dict[str, Any], path: Path) -> str:

@@ -1,0 +1,37 @@
+"""tools/train.py in a child process, as the stop/kill/resume tests drive it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TRAIN = Path(__file__).resolve().parents[2] / "tools" / "train.py"
+
+
+def write_config(cfg: dict[str, Any], path: Path) -> Path:
+    """Write ``cfg`` as UTF-8 YAML to ``path`` and return the path."""
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def launch(cfg: dict[str, Any] | None, path: Path) -> subprocess.Popen:
+    """Start ``tools/train.py -c path`` (writing ``cfg`` there first unless it is None).
+
+    Output (stdout and stderr together) is a UTF-8 text pipe, unbuffered, read line by line.
+    """
+    if cfg is not None:
+        write_config(cfg, path)
+    return subprocess.Popen(
+        [sys.executable, str(TRAIN), "-c", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
