@@ -169,6 +169,7 @@ class Registry:
         return cls(**kwargs)
 
 
+RECTIFIERS = Registry("Transform (rectifier)")  # Architecture.Transform: TPS, STN_ON
 BACKBONES = Registry("Backbone")
 NECKS = Registry("Neck")
 HEADS = Registry("Head")

@@ -9,6 +9,11 @@ of a Distillation file) into ppocr_lite's CTC-only SVTR-LCNet; ``--multihead`` k
 MultiHead layout (only the sub-model is picked). ``--from ppocr_lite --multihead`` renames a
 CTC-only SVTR-LCNet for a PaddleOCR MultiHead config, whose guide head then starts fresh.
 Only the weights (.pdparams) are written; an optimizer state does not carry over.
+
+ppocr_lite itself needs no converted file: every loader (Global.checkpoints and
+Global.pretrained_model of tools/train.py, tools/eval.py, tools/infer_rec.py,
+tools/export_model.py, TextRecognizer) detects these layouts and converts them on load, and a
+resume carries PaddleOCR's .pdopt over when its parameters map onto the model's.
 """
 
 from __future__ import annotations

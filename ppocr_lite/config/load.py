@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from ppocr_lite.config.distillation import student_config
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import did_you_mean
 
@@ -67,7 +68,9 @@ def load_config(path: str | Path) -> dict[str, Any]:
         path: YAML file in PaddleOCR's layout (Global, Architecture, Loss, ...).
 
     Returns:
-        The parsed config; sections missing from the file are absent.
+        The parsed config; sections missing from the file are absent. A PaddleOCR
+        Distillation config comes back as the config of its Student (see
+        ``config/distillation.py``).
 
     Raises:
         ConfigError: if the file is missing, is not valid YAML, or has an unknown section.
@@ -87,7 +90,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
                 f"{path}: unknown section '{key}'{did_you_mean(str(key), SECTIONS)}; "
                 f"sections: {', '.join(SECTIONS)}"
             )
-    return cfg
+    return student_config(cfg, str(path))  # a Distillation config trains its Student
 
 
 def dump_config(cfg: dict[str, Any]) -> str:

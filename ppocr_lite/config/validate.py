@@ -8,11 +8,13 @@ from typing import Any
 
 from ppocr_lite.config.schema import GlobalConfig, parse_global
 from ppocr_lite.data.loader import parse_loader
+from ppocr_lite.data.simple_dataset import MultiScaleDataSet
 from ppocr_lite.data.transforms import check_transforms
+from ppocr_lite.data.transforms.resize import RecResizeImg
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling.build import check_architecture
 from ppocr_lite.optim.build import build_lr_fn
-from ppocr_lite.registry import DATASETS, LOSSES, METRICS, POSTPROCESSES, SAMPLERS
+from ppocr_lite.registry import DATASETS, LOSSES, METRICS, POSTPROCESSES, SAMPLERS, TRANSFORMS
 
 DATA_INJECTED = ("charset", "max_text_length")
 
@@ -45,11 +47,25 @@ def check_data_section(cfg: Mapping[str, Any], where: str) -> None:
         raise ConfigError(f"{where}.dataset.transforms is empty; it must end with KeepKeys")
     DATASETS.check(block, f"{where}.dataset", ("transforms", "seed", "bad_sample"))
     check_transforms(transforms, f"{where}.dataset.transforms", DATA_INJECTED)
+    _check_resize(transforms, str(block.get("name")), where)
     parse_loader(section.get("loader"), f"{where}.loader")
     if section.get("sampler"):  # the loader injects the dataset and its own settings
         SAMPLERS.check(section["sampler"], f"{where}.sampler", ("context",))
     _check_paths(block, f"{where}.dataset")
     _check_not_empty(block, f"{where}.dataset")
+
+
+def _check_resize(transforms: list[Any], dataset: str, where: str) -> None:
+    """Lines are batched at one size, so an op must resize (and normalise) them."""
+    if issubclass(DATASETS.get(dataset, f"{where}.dataset"), MultiScaleDataSet):
+        return  # it resizes each line to its batch's size itself
+    ops = [TRANSFORMS.get(str(next(iter(op))), where) for op in transforms]
+    if not any(isinstance(op, type) and issubclass(op, RecResizeImg) for op in ops):
+        raise ConfigError(
+            f"{where}.dataset.transforms has no resize op: add RecResizeImg (or "
+            "SVTRRecResizeImg) with the model's image_shape before KeepKeys; without it lines of "
+            "different sizes cannot be batched and no valid_ratio is computed"
+        )
 
 
 def _check_not_empty(block: Mapping[str, Any], where: str) -> None:

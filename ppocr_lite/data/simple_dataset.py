@@ -1,4 +1,4 @@
-"""Folder of images plus label files of ``path<TAB>label`` lines."""
+"""Folder of images plus label files of ``path<TAB>label`` lines (and PaddleOCR's multi-scale variant)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ppocr_lite.data.base import RawSample, RecDataset
+from ppocr_lite.data.transforms.resize import RecResizeImg
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import DATASETS
 
@@ -76,3 +77,54 @@ class SimpleDataSet(RecDataset):
         except OSError:
             image = b""
         return RawSample(str(path), image, label)
+
+
+def _strip_size_columns(label: str, delimiter: str) -> str:
+    """``label<TAB>w<TAB>h`` (PaddleOCR's ``ds_width`` label files) -> ``label``."""
+    parts = label.rsplit(delimiter, 2)
+    if len(parts) == 3 and parts[1].strip().isdigit() and parts[2].strip().isdigit():
+        return parts[0]
+    return label
+
+
+@DATASETS.register()
+class MultiScaleDataSet(SimpleDataSet):
+    """PaddleOCR's ``MultiScaleDataSet``: a SimpleDataSet whose lines take their batch's size.
+
+    PaddleOCR resizes each line (keep the ratio, pad right) to the size its ``MultiScaleSampler``
+    chose, after every transform but the last (KeepKeys). Here a ``RecResizeImg`` is placed
+    there; it reads the sampler's size from ``data["target_hw"]``.
+
+    Args:
+        ds_width: Batches grouped by aspect ratio (PaddleOCR's label lines then end with
+            ``<TAB>width<TAB>height``, which are dropped here; ppocr_lite's sampler reads the
+            sizes from the image headers). The sampler follows it unless its block sets it.
+        image_shape: Size of the lines when no sampler sets one.
+        Others: See SimpleDataSet.
+    """
+
+    def __init__(
+        self,
+        data_dir: str,
+        label_file_list: str | Sequence[str],
+        transforms: Sequence[Any] = (),
+        delimiter: str = "\t",
+        ratio_list: Sequence[float] | float = 1.0,
+        seed: int = 1024,
+        bad_sample: str = "skip",
+        ext_data_num: int = 0,
+        ds_width: bool = False,
+        image_shape: Sequence[int] = (3, 48, 320),
+    ) -> None:
+        ops = list(transforms)
+        if ops and not any(isinstance(op, RecResizeImg) for op in ops):
+            ops.insert(
+                len(ops) - 1 if hasattr(ops[-1], "keep_keys") else len(ops),
+                RecResizeImg(image_shape),
+            )
+        super().__init__(
+            data_dir, label_file_list, ops, delimiter, ratio_list, seed, bad_sample, ext_data_num
+        )
+        self.ds_width = ds_width
+        if ds_width:
+            self.rows = [(name, _strip_size_columns(label, delimiter)) for name, label in self.rows]

@@ -132,7 +132,8 @@ class MultiScaleSampler:
         fix_bs: Same batch size at every size; else it shrinks with the image area.
         divided_factor: [w, h] multiples the sizes are rounded to (the model's strides).
         is_training: False uses the first scale only, in order (evaluation).
-        ds_width: Width from the lines' aspect ratios (PaddleOCR sets this on the dataset).
+        ds_width: Width from the lines' aspect ratios; by default the dataset's ``ds_width``
+            (where PaddleOCR sets it: ``MultiScaleDataSet``), else False.
         max_w: Widest batch with ``ds_width``.
         ratio_wh: Accepted for PaddleOCR configs; unused (as in PaddleOCR).
         seed: Shuffling seed (default ``Global.seed``).
@@ -149,12 +150,14 @@ class MultiScaleSampler:
         fix_bs: bool = True,
         divided_factor: Sequence[int] = (8, 16),
         is_training: bool = True,
-        ds_width: bool = False,
+        ds_width: bool | None = None,
         max_w: float = 480.0,
         ratio_wh: float | None = None,
         seed: int | None = None,
     ) -> None:
         del ratio_wh
+        if ds_width is None:
+            ds_width = bool(getattr(context.dataset, "ds_width", False))
         if not any(isinstance(op, RecResizeImg) for op in context.dataset.ops):
             raise ConfigError(
                 "MultiScaleSampler sets each batch's size through the resize op: add "

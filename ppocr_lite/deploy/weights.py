@@ -10,27 +10,45 @@ from typing import Any
 import paddle
 from paddle import nn
 
-from ppocr_lite.deploy.convert import MULTIHEAD_CTC, Conversion, to_layout
+from ppocr_lite.deploy.convert import Conversion, fit_to_model, to_layout
 from ppocr_lite.engine.checkpoint import check_head_size, strip_suffix
 from ppocr_lite.errors import ConfigError
 
 logger = logging.getLogger("ppocr_lite")
 
 
-def read_weights(path: str | Path, multihead: bool = False) -> tuple[dict[str, Any], Conversion]:
-    """``<prefix>.pdparams`` in the layout of the target model (see ``convert.to_layout``).
-
-    Raises:
-        ConfigError: if the file does not exist.
-    """
+def _params_file(path: str | Path) -> Path:
     params = Path(f"{strip_suffix(path)}.pdparams")
     if not params.is_file():
         raise ConfigError(
             f"checkpoint {params} not found (give the prefix, e.g. output/rec/best_accuracy)"
         )
+    return params
+
+
+def read_weights(path: str | Path, multihead: bool = False) -> tuple[dict[str, Any], Conversion]:
+    """``<prefix>.pdparams`` in the layout of the target model (see ``convert.to_layout``).
+
+    Raises:
+        ConfigError: if the file does not exist, or a Distillation file has no Student.
+    """
+    params = _params_file(path)
     state: Mapping[str, Any] = paddle.load(str(params))
     try:
         return to_layout(state, multihead)
+    except KeyError as exc:
+        raise ConfigError(f"{params}: {exc}") from None
+
+
+def read_weights_for(path: str | Path, model: nn.Layer) -> tuple[dict[str, Any], Conversion]:
+    """``<prefix>.pdparams`` converted to ``model``'s layout (one log line when converted).
+
+    Raises:
+        ConfigError: if the file does not exist, or a Distillation file has no Student.
+    """
+    params = _params_file(path)
+    try:
+        return fit_to_model(paddle.load(str(params)), model.state_dict(), str(params))
     except KeyError as exc:
         raise ConfigError(f"{params}: {exc}") from None
 
@@ -43,17 +61,13 @@ def load_weights(model: nn.Layer, path: str | Path) -> Conversion:
     (SAR / NRTR) as initialised, which inference does not use.
 
     Raises:
-        ConfigError: if tensors are missing or shaped differently (e.g. another dictionary).
+        ConfigError: if the file is missing, or tensors are missing or shaped differently
+            (e.g. another dictionary).
     """
-    own = model.state_dict()
-    multihead = any(key.startswith(MULTIHEAD_CTC) for key in own)
-    state, conversion = read_weights(path, multihead)
-    if multihead and conversion.layout.endswith("into MultiHead"):
-        guide = [k for k in own if k.startswith("head.") and k not in state]
-        state.update({k: own[k] for k in guide})
-        logger.info("%d guide-head tensors are not in %s and stay initialised", len(guide), path)
+    state, conversion = read_weights_for(path, model)
     check_head_size(state, model, str(path), strict_keys=True)
     model.set_state_dict(state)
     model.eval()
-    logger.info("loaded %s (%s)", path, conversion.summary())
+    if not conversion.changed:  # else fit_to_model has said what it did
+        logger.info("loaded %s", path)
     return conversion

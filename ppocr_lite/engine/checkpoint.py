@@ -22,6 +22,8 @@ from typing import Any
 import paddle
 from paddle import nn
 
+from ppocr_lite.deploy.convert import Conversion, fit_to_model
+from ppocr_lite.engine.opt_state import load_optimizer_state
 from ppocr_lite.engine.state import TrainState
 from ppocr_lite.errors import ConfigError
 
@@ -233,11 +235,13 @@ class CheckpointManager:
                 raise ConfigError(
                     f"{prefix}{ext} does not match {prefix}.states (a mixed or damaged set)"
                 )
-        check_head_size(paddle.load(str(params)), model, str(params), strict_keys=True)
-        model.set_state_dict(paddle.load(str(params)))
+        saved = paddle.load(str(params))
+        weights, conversion = _fit(saved, model, params)
+        check_head_size(weights, model, str(params), strict_keys=True)
+        model.set_state_dict(weights)
         opt_path = Path(f"{prefix}.pdopt")
         if optimizer is not None and opt_path.is_file():
-            optimizer.set_state_dict(paddle.load(str(opt_path)))
+            load_optimizer_state(opt_path, list(saved), conversion, model, optimizer)
         return TrainState.from_states(states, main_indicator)
 
     @staticmethod
@@ -247,7 +251,15 @@ class CheckpointManager:
         params = Path(f"{prefix}.pdparams")
         if not params.is_file():
             raise ConfigError(f"Global.pretrained_model: {params} not found")
-        return load_matching(paddle.load(str(params)), model)
+        weights, _ = _fit(paddle.load(str(params)), model, params)
+        return load_matching(weights, model)
+
+
+def _fit(saved: Mapping[str, Any], model: nn.Layer, params: Path) -> tuple[dict, Conversion]:
+    try:
+        return fit_to_model(saved, model.state_dict(), str(params))
+    except KeyError as exc:  # a Distillation file without the sub-model
+        raise ConfigError(f"{params}: {exc}") from None
 
 
 def load_matching(weights: Mapping[str, Any], model: nn.Layer) -> LoadReport:

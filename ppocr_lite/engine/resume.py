@@ -10,6 +10,7 @@ from typing import Any
 import paddle
 
 from ppocr_lite.config.load import dump_config
+from ppocr_lite.deploy.convert import fit_to_model
 from ppocr_lite.engine.checkpoint import (
     CheckpointManager,
     head_classes,
@@ -85,7 +86,14 @@ def load_pretrained(path: str, model: Any, charset: list[str]) -> None:
     """Weights only. With another dictionary (known from the checkpoint's .states) the head is
     re-indexed by character; every tensor that still does not fit is listed and skipped."""
     prefix = strip_suffix(path)
-    weights = paddle.load(f"{prefix}.pdparams")
+    params = Path(f"{prefix}.pdparams")
+    if not params.is_file():
+        raise ConfigError(f"Global.pretrained_model: {params} not found")
+    try:
+        # PaddleOCR's MultiHead / Distillation layouts are converted first (one log line).
+        weights, _ = fit_to_model(paddle.load(str(params)), model.state_dict(), str(params))
+    except KeyError as exc:
+        raise ConfigError(f"Global.pretrained_model: {params}: {exc}") from None
     old_chars = CheckpointManager.read_state(prefix).charset
     if old_chars and old_chars != charset:
         weights, moved = remap_head(weights, model.state_dict(), old_chars, charset)

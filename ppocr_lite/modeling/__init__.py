@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ppocr_lite.modeling import backbones, heads, necks  # noqa: F401  (registration)
+from ppocr_lite.modeling import backbones, heads, necks, transforms  # noqa: F401  (registration)
 from ppocr_lite.modeling.build import build_model, count_parameters
 from ppocr_lite.modeling.recognizer import Recognizer
 

@@ -9,7 +9,7 @@ from paddle import nn
 
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling.recognizer import Recognizer
-from ppocr_lite.registry import BACKBONES, HEADS, NECKS
+from ppocr_lite.registry import BACKBONES, HEADS, NECKS, RECTIFIERS
 
 ARCH_KEYS = ("model_type", "algorithm", "in_channels", "Transform", "Backbone", "Neck", "Head")
 
@@ -30,7 +30,7 @@ def check_architecture(arch: Mapping[str, Any]) -> None:
             f"Architecture.model_type is {arch.get('model_type')!r}; ppocr_lite trains 'rec' only"
         )
     if arch.get("Transform"):
-        raise ConfigError("Architecture.Transform is not supported yet; set it to null")
+        RECTIFIERS.check(arch["Transform"], "Architecture.Transform", ("in_channels",))
     if not arch.get("Backbone") or not arch.get("Head"):
         raise ConfigError("Architecture needs a Backbone and a Head block")
     BACKBONES.check(arch["Backbone"], "Architecture.Backbone", ("in_channels",))
@@ -50,9 +50,14 @@ def build_model(arch: Mapping[str, Any], num_classes: int) -> Recognizer:
         The model, in train mode.
     """
     check_architecture(arch)
-    backbone = BACKBONES.build(
-        arch["Backbone"], "Architecture.Backbone", in_channels=arch.get("in_channels", 3)
-    )
+    channels = arch.get("in_channels", 3)
+    transform: nn.Layer | None = None
+    if arch.get("Transform"):
+        transform = RECTIFIERS.build(
+            arch["Transform"], "Architecture.Transform", in_channels=channels
+        )
+        channels = transform.out_channels
+    backbone = BACKBONES.build(arch["Backbone"], "Architecture.Backbone", in_channels=channels)
     channels = backbone.out_channels
     neck: nn.Layer | None = None
     if arch.get("Neck"):
@@ -61,7 +66,7 @@ def build_model(arch: Mapping[str, Any], num_classes: int) -> Recognizer:
     head = HEADS.build(
         arch["Head"], "Architecture.Head", in_channels=channels, out_channels=num_classes
     )
-    return Recognizer(backbone=backbone, neck=neck, head=head)
+    return Recognizer(backbone=backbone, neck=neck, head=head, transform=transform)
 
 
 def count_parameters(model: nn.Layer) -> int:

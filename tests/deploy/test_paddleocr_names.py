@@ -2,7 +2,9 @@
 
 ``tests/data/paddleocr_param_names/*.json`` hold the ``state_dict`` names and shapes of
 PaddleOCR 2.9.1's models (built by PaddleOCR's own code from the stored ``architecture`` block
-with a 218-class head; regenerate with ``bench/check_paddleocr_interchange.py --dump-names``).
+with a 218-class head; regenerate with ``bench/check_paddleocr_interchange.py --dump-names``;
+``crnn_*_tps`` and ``svtr_tiny_stn`` (rectifiers) were dumped the same way, one model per
+process, since PaddleOCR's TPS names its parameters explicitly and two cannot coexist).
 CTC models must match name for name, shape for shape and in order; PP-OCRv3/v4 MultiHead
 checkpoints must convert to ppocr_lite's CTC-only SVTR-LCNet and back.
 """
@@ -50,6 +52,7 @@ def ctc_architecture(multihead: dict[str, Any]) -> dict[str, Any]:
 def test_the_reference_covers_the_zoo() -> None:
     zoo = {"crnn_mv3_small", "crnn_mv3_large", "crnn_r34", "svtr_lcnet", "svtr_lcnet_v4"}
     zoo |= {f"svtr_{size}" for size in ("tiny", "small", "base", "large")}
+    zoo |= {"crnn_mv3_tps", "crnn_r34_tps", "svtr_tiny_stn"}  # Architecture.Transform
     assert zoo <= set(CTC) and {"ppocrv3_multihead", "ppocrv4_multihead"} <= set(MULTIHEAD)
 
 

@@ -12,6 +12,7 @@ from ppocr_lite.data.transforms import (  # noqa: F401  (registration)
     keep_keys,
     label_encode,
     resize,
+    svtr_augment,
 )
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import TRANSFORMS
@@ -62,5 +63,6 @@ def apply_transforms(data: dict[str, Any], ops: Sequence[Transform]) -> Any:
         if data is None:
             return None
     return data
+
 
 from ppocr_lite.data.transforms import label_encode_attn  # noqa: E402, F401  (registration)

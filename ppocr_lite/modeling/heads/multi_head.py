@@ -109,6 +109,8 @@ class MultiHead(nn.Layer):
         head_list: PaddleOCR's list: ``{CTCHead: {Neck: {name: svtr, ...}, Head: {...}}}`` and
             ``{SARHead: {enc_dim: 512, ...}}`` or ``{NRTRHead: {nrtr_dim: 384, ...}}``.
         use_pos: Add a learned position embedding before the NRTR guide.
+        use_pool: The input is SVTRNet's (N, 3 * W, C) tokens (``last_stage: false``, 3 rows):
+            average 3 x 2 cells into (N, C, 1, W / 2) first (PaddleOCR's PP-OCRv4 SVTR-Large).
     """
 
     def __init__(
@@ -117,10 +119,13 @@ class MultiHead(nn.Layer):
         out_channels: int,
         head_list: Sequence[Mapping[str, Any]],
         use_pos: bool = False,
+        use_pool: bool = False,
     ) -> None:
         super().__init__()
         parts = _split_head_list(head_list)
         self.out_channels = out_channels
+        self.in_channels = in_channels
+        self.pool = nn.AvgPool2D([3, 2], stride=[3, 2]) if use_pool else None
         self._build_ctc(in_channels, out_channels, parts["CTCHead"])
         num_chars = out_channels - 1  # the CTC classes are the characters plus the blank
         where = "Architecture.Head.head_list"
@@ -173,6 +178,8 @@ class MultiHead(nn.Layer):
             Eval: (N, T, out_channels) CTC probabilities. Training: a dict with ``ctc`` (logits,
             also as ``predict``), ``ctc_neck`` (N, T, D) and ``sar`` or ``gtc`` (N, L, V) logits.
         """
+        if self.pool is not None:
+            x = self.pool(x.reshape([0, 3, -1, self.in_channels]).transpose([0, 3, 1, 2]))
         neck = self.ctc_encoder(x)
         ctc = self.ctc_head(neck)
         if not self.training:
