@@ -17,6 +17,11 @@ class ConfigError(KeyError):
 class DataError(ValueError):
     """A sample or dataset that cannot be used (decode failure, label outside the dictionary)."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        # One argument: a message without a reason. Paddle's DataLoader re-raises a worker's
+        # exception in the main process as ``type(exc)(text_with_traceback)``; without this the
+        # re-raise fails and the user sees only "Blocking queue is killed".
+        if message is None:
+            reason, message = "data_error", reason
         super().__init__(message)
         self.reason = reason

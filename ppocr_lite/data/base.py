@@ -118,6 +118,10 @@ class RecDataset(Dataset):
             start += size
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
+    def transform_one(self, index: int) -> Any:
+        """Sample ``index`` through the whole pipeline, without replacement (raises DataError)."""
+        return self._load(index, np.random.default_rng([self.seed, 0, index]))
+
     def _load(
         self, index: int, rng: np.random.Generator, target_hw: tuple[int, int] | None = None
     ) -> Any:

@@ -251,7 +251,29 @@ def check_datasets(
             indices = wrap(indices, where)
         report = DataReport(where, len(dataset), gcfg.max_text_length)
         reports.append(scan_dataset(dataset, charset, report, indices, on_bad))
+        check_pipeline(dataset, where)
     return reports
+
+
+def check_pipeline(dataset: RecDataset, where: str, tries: int = 8) -> None:
+    """Run a few samples through the transforms; a config fault (KeepKeys asking for a field
+    no transform makes) fails every sample alike and is raised now, not hours into the run.
+
+    Raises:
+        ConfigError: naming ``{where}.dataset.transforms`` and the missing field.
+    """
+    for index in range(min(tries, len(dataset))):
+        try:
+            dataset.transform_one(index)
+            return
+        except DataError as exc:
+            if exc.reason != "missing_key":
+                continue  # a bad sample: the scan above counts those
+            raise ConfigError(
+                f"{where}.dataset.transforms: {exc}; add the transform that makes it (e.g. "
+                "MultiLabelEncode for label_ctc/label_sar, RecResizeImg for valid_ratio) or "
+                "remove it from KeepKeys.keep_keys"
+            ) from exc
 
 
 def clearly_over(bad: int, scanned: int, size: int, ratio: float) -> bool:

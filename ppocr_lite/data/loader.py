@@ -7,7 +7,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from paddle.io import DataLoader
+import numpy as np
+import paddle
+from paddle.io import DataLoader, Dataset
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import GlobalConfig
@@ -16,7 +18,7 @@ from ppocr_lite.data.batch import Batch, make_collate
 from ppocr_lite.data.sampler import ResumableBatchSampler
 from ppocr_lite.data.transforms import build_transforms
 from ppocr_lite.data.width_sampler import MultiScaleSampler, SamplerContext
-from ppocr_lite.errors import ConfigError
+from ppocr_lite.errors import ConfigError, DataError
 from ppocr_lite.registry import DATASETS, SAMPLERS, did_you_mean
 
 logger = logging.getLogger("ppocr_lite")
@@ -80,6 +82,41 @@ def build_dataset(
     )
 
 
+class _ErrorsAsData(Dataset):
+    """The dataset as the loader reads it: a DataError comes back as data, not as an exception.
+
+    Paddle re-raises a worker's exception in a reader thread of the main process, which then
+    fails with a bare "Blocking queue is killed"; carried as data, the error reaches
+    :class:`TextLineLoader`, which raises it in the training loop with its message and reason.
+    """
+
+    def __init__(self, dataset: RecDataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, key: Any) -> dict[str, Any]:
+        try:
+            return self.dataset[key]
+        except DataError as exc:
+            return {"fields": None, "skipped": [], "error": [exc.reason, str(exc)]}
+
+
+def _collate_errors(collate: Any) -> Any:
+    """Wrap ``collate`` so that a batch holding an error becomes that error alone."""
+
+    def run(samples: list[dict[str, Any]]) -> dict[str, Any]:
+        for sample in samples:
+            if sample.get("error"):
+                # An array rides along: Paddle drops a batch that holds no array at all.
+                fields = {"error": np.zeros(1, dtype="int8")}
+                return {"fields": fields, "skipped": [], "error": sample["error"]}
+        return collate(samples)
+
+    return run
+
+
 class TextLineLoader:
     """Iterable of Batch over a dataset, resumable at an epoch and a batch offset."""
 
@@ -92,16 +129,25 @@ class TextLineLoader:
         self.dataset = dataset
         self.sampler = sampler
         self.cfg = cfg
-        self._loader = DataLoader(
-            dataset,
-            batch_sampler=sampler,
-            num_workers=cfg.num_workers,
-            use_shared_memory=cfg.use_shared_memory and cfg.num_workers > 0,
-            collate_fn=make_collate(dataset.keep_keys),
-            return_list=True,
-            # Paddle 3.3 mixes up batch structures when a persistent iterator is abandoned
-            # mid-epoch (a stop or a resume), so workers are started per epoch.
-            persistent_workers=False,
+        self._reader = _ErrorsAsData(dataset)
+        self._collate = _collate_errors(make_collate(dataset.keep_keys))
+        # Without workers, batches are read in the calling thread: Paddle's single-process
+        # loader reads them in a helper thread that, on an exception, ends the epoch early
+        # without a word (or hangs), so a DataError would be lost.
+        self._loader = (
+            None
+            if cfg.num_workers == 0
+            else DataLoader(
+                self._reader,
+                batch_sampler=sampler,
+                num_workers=cfg.num_workers,
+                use_shared_memory=cfg.use_shared_memory and cfg.num_workers > 0,
+                collate_fn=self._collate,
+                return_list=True,
+                # Paddle 3.3 mixes up batch structures when a persistent iterator is abandoned
+                # mid-epoch (a stop or a resume), so workers are started per epoch.
+                persistent_workers=False,
+            )
         )
 
     def set_epoch(self, epoch: int, skip_batches: int = 0) -> None:
@@ -109,8 +155,21 @@ class TextLineLoader:
         self.sampler.set_epoch(epoch, skip_batches)
 
     def __iter__(self) -> Iterator[Batch]:
-        for item in self._loader:
+        items = self._in_thread() if self._loader is None else self._loader
+        for item in items:
+            if item.get("error"):
+                reason, message = item["error"]
+                raise DataError(reason, message)
             yield Batch(item["fields"], item["skipped"])
+
+    def _in_thread(self) -> Iterator[dict[str, Any]]:
+        for indices in self.sampler:
+            item = self._collate([self._reader[key] for key in indices])
+            fields = item["fields"]
+            for name, value in fields.items():  # as Paddle's loader: arrays become tensors
+                if isinstance(value, np.ndarray):
+                    fields[name] = paddle.to_tensor(value)
+            yield item
 
     def __len__(self) -> int:
         return len(self.sampler)

@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import paddle
+import pytest
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import parse_global
@@ -11,6 +13,7 @@ from ppocr_lite.data import build_dataloader
 from ppocr_lite.data.lmdb_dataset import LMDBDataSet
 from ppocr_lite.data.sampler import ResumableBatchSampler
 from ppocr_lite.data.simple_dataset import SimpleDataSet
+from ppocr_lite.errors import DataError
 
 from ..conftest import VI_DICT, render_line
 
@@ -117,3 +120,67 @@ def test_rng_is_a_function_of_seed_epoch_index(tiny_lmdb: dict[str, Any]) -> Non
     for _ in range(2):
         draws.append(ds[SampleKey(5, 2)]["fields"][0])
     assert draws[0] == draws[1] != ds[SampleKey(5, 3)]["fields"][0]
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_data_error_reaches_the_caller_whatever_the_workers(
+    tiny_lmdb: dict[str, Any], workers: int
+) -> None:
+    """Paddle's single-process loader swallows exceptions of its reader thread (the epoch just
+    ends, or hangs); ppocr_lite reads in the caller's thread instead, so the error surfaces."""
+    g = parse_global(
+        {"character_dict_path": str(VI_DICT), "use_space_char": True, "bad_sample": "error"}
+    )
+    cs = Charset.from_config(g.character_dict_path, True)
+    section = {
+        "dataset": {
+            "name": "LMDBDataSet",
+            "data_dir": str(tiny_lmdb["train"]),
+            "transforms": [
+                {"DecodeImage": None},
+                {"CTCLabelEncode": None},
+                {"RecResizeImg": {"image_shape": [3, 32, 100]}},
+                {"KeepKeys": {"keep_keys": ["image", "label", "length"]}},
+            ],
+        },
+        "loader": {"batch_size_per_card": 4, "num_workers": workers},
+    }
+    loader = build_dataloader(section, "Train", cs, g)
+    first = next(iter(loader))
+    assert isinstance(first.image, paddle.Tensor) and first.image.shape[0] == 4
+    broken = loader.dataset.read
+
+    def read(index: int) -> Any:
+        if index == 6:
+            raise DataError("corrupt_image", "planted")
+        return broken(index)
+
+    loader.dataset.read = read  # type: ignore[method-assign]
+    with pytest.raises(DataError, match="planted") as caught:
+        for _ in loader:
+            pass
+    assert caught.value.reason == "corrupt_image"
+
+
+def test_keep_keys_without_a_producer_is_a_config_error_at_start(tiny_lmdb: dict[str, Any]) -> None:
+    from ppocr_lite.data.check import check_data_at_start
+    from ppocr_lite.errors import ConfigError
+
+    g = parse_global({"character_dict_path": str(VI_DICT), "use_space_char": True})
+    section = {
+        "dataset": {
+            "name": "LMDBDataSet",
+            "data_dir": str(tiny_lmdb["train"]),
+            "transforms": [
+                {"DecodeImage": None},
+                {"CTCLabelEncode": None},
+                {"RecResizeImg": {"image_shape": [3, 32, 100]}},
+                {"KeepKeys": {"keep_keys": ["image", "label_sar", "length"]}},
+            ],
+        },
+        "loader": {"batch_size_per_card": 4},
+    }
+    with pytest.raises(ConfigError, match=r"Train\.dataset\.transforms: .*label_sar"):
+        check_data_at_start({"Train": section}, g)
+    section["dataset"]["transforms"][3]["KeepKeys"]["keep_keys"] = ["image", "label", "length"]
+    assert check_data_at_start({"Train": section}, g)[0].scanned > 0
