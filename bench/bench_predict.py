@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument(
         "--backends", nargs="+", choices=("paddle", "onnx"), default=["paddle", "onnx"]
     )
-    parser.add_argument("--batch_sizes", nargs="+", type=int, default=[1, 8, 32])
+    parser.add_argument("--batch_sizes", nargs="+", type=int, default=[1, 8, 32, 64])
     parser.add_argument("--images", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--checkpoint", default=None, help="weights (one model only)")

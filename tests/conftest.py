@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,10 @@ import pytest
 
 from ppocr_lite.config.load import load_config
 from ppocr_lite.data.lmdb_writer import write_lmdb
+
+# The static-graph cache of eval/infer goes to a throw-away folder, not the user's ~/.cache
+# (child processes of the tests inherit it).
+os.environ.setdefault("PPOCR_LITE_CACHE_DIR", tempfile.mkdtemp(prefix="ppocr_lite_cache_"))
 
 ROOT = Path(__file__).resolve().parents[1]
 VI_DICT = ROOT / "ppocr_lite" / "utils" / "dict" / "vi_dict.txt"

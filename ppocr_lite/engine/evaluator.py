@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 import paddle
 from paddle import nn
 
@@ -31,12 +32,32 @@ def target_texts(batch: Batch, charset: Any, postprocess: Any = None) -> list[st
     ]
 
 
+def _as_numpy(x: Any) -> np.ndarray:
+    return x.numpy() if isinstance(x, paddle.Tensor) else np.asarray(x)
+
+
 def evaluate(
-    model: nn.Layer, loader: Iterable[Batch], postprocess: Any, metric: Any
+    model: nn.Layer,
+    loader: Iterable[Batch],
+    postprocess: Any,
+    metric: Any,
+    run: Callable[[np.ndarray], Any] | None = None,
 ) -> dict[str, float]:
     """Run the model over ``loader`` and return the metric's figures plus ``fps``.
 
     Runs under ``paddle.no_grad`` in eval mode and restores the previous mode.
+
+    Args:
+        model: The recognizer.
+        loader: Batches with ``image`` (N, C, H, W) and the targets.
+        postprocess: Model output -> [(text, score), ...].
+        metric: ``reset``, ``update(predicted, targets)``, ``get_metric``.
+        run: Runs ``model`` on a NumPy batch instead of calling it (e.g. the static graph of
+            ``deploy.static.ModelRunner``); its output goes to ``postprocess``.
+
+    Returns:
+        The metric's figures, ``fps`` (images per second of wall time, loading included) and
+        ``samples``.
     """
     was_training = model.training
     model.eval()
@@ -45,7 +66,10 @@ def evaluate(
     try:
         with paddle.no_grad():
             for batch in loader:
-                preds = postprocess(model(batch.image).numpy())
+                if run is None:
+                    preds = postprocess(model(batch.image).numpy())
+                else:
+                    preds = postprocess(run(_as_numpy(batch.image)))
                 targets = target_texts(batch, postprocess.charset, postprocess)
                 metric.update([p[0] for p in preds], targets)
                 count += batch.size
