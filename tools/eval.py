@@ -15,7 +15,7 @@ from ppocr_lite.engine.inference import evaluate_checkpoint  # noqa: E402
 def main() -> None:
     cfg, gcfg = load(parse_args(__doc__), sections=("Eval",))
     figures = evaluate_checkpoint(cfg, gcfg)
-    for key in ("acc", "norm_edit_dis", "cer", "fps", "samples"):
+    for key in ("acc", "norm_edit_dis", "cer", "fps", "samples", "skipped"):
         print(f"{key}: {figures[key]:.6g}")
 
 

@@ -68,6 +68,9 @@ class RecDataset(Dataset):
         self.ops = list(transforms)
         self.seed = int(seed)
         self.bad_sample = bad_sample
+        # Training replaces a bad sample by another (the batch stays full); evaluation drops it
+        # (``fields`` None), so every line is scored at most once. Set by the loader builder.
+        self.replace_bad = True
         self.ratio_list = ratio_list
         self.ext_data_num = ext_data_num or max(
             (getattr(op, "ext_data_num", 0) for op in self.ops), default=0
@@ -169,6 +172,8 @@ class RecDataset(Dataset):
                         exc.reason, f"bad sample {sample}: {exc.reason}: {exc}"
                     ) from exc
                 skipped.append((exc.reason, sample, str(exc)))
+                if not self.replace_bad:
+                    return {"fields": None, "skipped": skipped}
                 continue
             return {"fields": fields, "skipped": skipped}
         raise DataError(

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+EMPTY = "_empty"  # the only field of a batch whose samples were all dropped
+
 
 @dataclass
 class Batch:
@@ -32,7 +34,9 @@ class Batch:
 
     @property
     def size(self) -> int:
-        """Number of samples."""
+        """Number of samples (0 when all of them were dropped)."""
+        if EMPTY in self.fields:
+            return 0
         first = next(iter(self.fields.values()))
         return len(first)
 
@@ -48,9 +52,13 @@ def make_collate(keep_keys: Sequence[str]) -> Any:
     names = tuple(keep_keys)
 
     def collate(samples: list[dict[str, Any]]) -> dict[str, Any]:
-        columns = list(zip(*(s["fields"] for s in samples), strict=True))
-        fields = {name: _stack(list(col)) for name, col in zip(names, columns, strict=True)}
         skipped = [tuple(x) for s in samples for x in s["skipped"]]
+        kept = [s["fields"] for s in samples if s["fields"] is not None]  # None: dropped (eval)
+        if not kept:
+            # Every sample was bad. An array rides along: Paddle drops a batch without one.
+            return {"fields": {EMPTY: np.zeros(1, dtype="int8")}, "skipped": skipped}
+        columns = list(zip(*kept, strict=True))
+        fields = {name: _stack(list(col)) for name, col in zip(names, columns, strict=True)}
         return {"fields": fields, "skipped": skipped}
 
     return collate

@@ -77,9 +77,11 @@ def build_dataset(
         charset=charset,
         max_text_length=gcfg.max_text_length,
     )
-    return DATASETS.build(
+    dataset = DATASETS.build(
         block, f"{where}.dataset", transforms=ops, seed=gcfg.seed, bad_sample=gcfg.bad_sample
     )
+    dataset.replace_bad = where == "Train"
+    return dataset
 
 
 class _ErrorsAsData(Dataset):

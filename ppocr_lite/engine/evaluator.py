@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,6 +13,8 @@ import paddle
 from paddle import nn
 
 from ppocr_lite.data.batch import Batch
+
+logger = logging.getLogger("ppocr_lite")
 
 
 def target_texts(batch: Batch, charset: Any, postprocess: Any = None) -> list[str]:
@@ -63,9 +67,13 @@ def evaluate(
     model.eval()
     metric.reset()
     count, start = 0, time.perf_counter()
+    skipped: Counter[str] = Counter()
     try:
         with paddle.no_grad():
             for batch in loader:
+                skipped.update(reason for reason, _, _ in batch.skipped)
+                if batch.size == 0:
+                    continue
                 if run is None:
                     preds = postprocess(model(batch.image).numpy())
                 else:
@@ -79,4 +87,11 @@ def evaluate(
     figures = metric.get_metric()
     figures["fps"] = count / max(time.perf_counter() - start, 1e-9)
     figures["samples"] = float(count)
+    figures["skipped"] = float(sum(skipped.values()))
+    if skipped:
+        logger.warning(
+            "evaluation: %d bad samples left out (%s); run tools/check_data.py on the Eval set",
+            sum(skipped.values()),
+            ", ".join(f"{reason}: {n}" for reason, n in sorted(skipped.items())),
+        )
     return figures

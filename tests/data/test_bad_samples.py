@@ -259,3 +259,42 @@ def test_unknown_char_counts_are_per_label() -> None:
     meter = BadSamples()
     meter.add(copy.deepcopy(records))
     assert meter.counts() == {"unknown_char": 2} and meter.chars == Counter({"日": 2, "本": 1})
+
+
+def test_evaluation_scores_each_good_line_once_and_counts_the_bad(
+    planted: dict[str, Any], tiny_lmdb: dict[str, Any], tmp_path: Path
+) -> None:
+    """Eval never replaces a bad sample by another (that would score some lines twice)."""
+    from ppocr_lite.data import build_dataloader
+    from ppocr_lite.engine.evaluator import evaluate
+    from ppocr_lite.metrics.rec_metric import RecMetric
+
+    cfg = planted_config(planted, tiny_lmdb, tmp_path / "out")
+    cfg["Eval"]["dataset"]["data_dir"] = str(planted["path"])
+    cfg["Eval"]["loader"].update(batch_size_per_card=4)  # some batches are all bad
+    g = parse_global(cfg["Global"])
+    charset = Charset.from_config(g.character_dict_path, g.use_space_char)
+    loader = build_dataloader(cfg["Eval"], "Eval", charset, g)
+    texts: list[str] = []
+
+    class Recorder(RecMetric):
+        def update(self, preds: Any, targets: Any) -> dict[str, float]:
+            texts.extend(targets)
+            return super().update(preds, targets)
+
+    class Blank:
+        def eval(self) -> None: ...
+        def train(self) -> None: ...
+
+        training = False
+
+        def __call__(self, image: Any) -> Any:
+            import paddle
+
+            return paddle.zeros([image.shape[0], 25, len(charset) + 1])
+
+    from ppocr_lite.postprocess.ctc_decode import CTCLabelDecode
+
+    figures = evaluate(Blank(), loader, CTCLabelDecode(charset), Recorder())  # type: ignore[arg-type]
+    bad = sum(PLANTED.values())
+    assert figures["skipped"] == bad and figures["samples"] == SIZE - bad == len(texts)
