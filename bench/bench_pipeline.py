@@ -9,11 +9,19 @@ Each case reads ``--batches`` batches after one untimed batch (so worker start-u
 the first run is a warm-up and the median of ``--repeat`` runs is printed.
 
     python -m bench.bench_pipeline [--data DIR] [--batches 20] [--repeat 5]   # from the repo root
+
+With ``--config`` it instead measures the ``Train`` section of a YAML config exactly as written
+(its transforms, batch size and -o overrides), once per ``--workers`` count, and prints one JSON
+line per count with every timed run: this is what bench/run.py calls.
+
+    python -m bench.bench_pipeline --config bench/configs/svtr_tiny_bench.yml \
+        -o Train.dataset.data_dir=DIR Global.character_dict_path=DICT --workers 1 2 --json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -24,6 +32,8 @@ from typing import Any
 import cv2
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.config.load import load_config
+from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.data import build_dataloader
 from ppocr_lite.data.loader import TextLineLoader
@@ -69,11 +79,44 @@ def samples_per_second(loader: TextLineLoader, epoch: int, batches: int) -> floa
     return count / seconds
 
 
+def timed_runs(loader: TextLineLoader, batches: int, repeat: int) -> list[float]:
+    """Samples/s of each of ``repeat`` runs after a warm-up run."""
+    samples_per_second(loader, 1, batches)
+    return [samples_per_second(loader, 2 + i, batches) for i in range(repeat)]
+
+
 def bench_case(loader: TextLineLoader, batches: int, repeat: int) -> tuple[float, float, float]:
     """(median, min, max) samples/s of ``repeat`` runs after a warm-up run."""
-    samples_per_second(loader, 1, batches)
-    runs = [samples_per_second(loader, 2 + i, batches) for i in range(repeat)]
+    runs = timed_runs(loader, batches, repeat)
     return statistics.median(runs), min(runs), max(runs)
+
+
+def bench_config(
+    path: str, overrides: Sequence[str], workers: Sequence[int], batches: int, repeat: int
+) -> list[dict[str, Any]]:
+    """Timed runs of a config's ``Train`` pipeline, as written, for each worker count."""
+    cfg = apply_overrides(load_config(path), list(overrides))
+    gcfg = parse_global(cfg["Global"])
+    charset = Charset.from_config(gcfg.character_dict_path, gcfg.use_space_char)
+    results = []
+    for count in workers:
+        section = apply_overrides(cfg, [f"Train.loader.num_workers={count}"])["Train"]
+        loader = build_dataloader(section, "Train", charset, gcfg)
+        batch_size = loader.cfg.batch_size_per_card
+        runs = timed_runs(loader, batches, repeat)
+        results.append({"workers": count, "batch_size": batch_size, "samples_per_s": runs})
+    return results
+
+
+def config_main(args: argparse.Namespace) -> int:
+    """``--config`` mode: one JSON line (or a readable line) per worker count."""
+    for result in bench_config(args.config, args.opt, args.workers, args.batches, args.repeat):
+        if args.json:
+            print(json.dumps(result), flush=True)
+        else:
+            runs = result["samples_per_s"]
+            print(f"workers {result['workers']}: {statistics.median(runs):.0f} samples/s {runs}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,7 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs; the median is shown")
     parser.add_argument("--shape", type=int, nargs=3, default=[3, 48, 320], help="C H W")
+    parser.add_argument("--config", help="measure this config's Train section instead")
+    parser.add_argument("-o", "--opt", nargs="*", default=[], help="overrides for --config")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="with --config")
+    parser.add_argument("--json", action="store_true", help="with --config: JSON lines")
     args = parser.parse_args(argv)
+    if args.config:
+        return config_main(args)
     if not os.path.isfile(os.path.join(args.data, "data.mdb")):
         print(f"skipped: no LMDB at {args.data} (give one with --data)")
         return 0

@@ -17,6 +17,7 @@ from ppocr_lite.data.batch import Batch
 from ppocr_lite.engine import schedule
 from ppocr_lite.engine.amp import Amp
 from ppocr_lite.engine.checkpoint import CheckpointManager
+from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate, target_texts
 from ppocr_lite.engine.logging import MetricsWriter, format_eta
 from ppocr_lite.engine.meters import BadSamples, StepTimer
@@ -70,6 +71,7 @@ class Trainer:
     def __init__(self, parts: TrainParts, state: TrainState) -> None:
         self.p = parts
         self.state = state
+        tune_cpu_math(paddle.get_device())
         self.timer = StepTimer(parts.gcfg.log_smooth_window)
         self.bad = BadSamples()
         self.nan_streak = 0

@@ -1,0 +1,1 @@
+"""Pieces of bench/run.py: child processes, log parsing, recipes, the report."""
