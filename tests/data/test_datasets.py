@@ -122,6 +122,23 @@ def test_rng_is_a_function_of_seed_epoch_index(tiny_lmdb: dict[str, Any]) -> Non
     assert draws[0] == draws[1] != ds[SampleKey(5, 3)]["fields"][0]
 
 
+def ctc_section(tiny_lmdb: dict[str, Any], keep_keys: list[str], workers: int = 0) -> dict:
+    """A Train section over the tiny LMDB: decode, CTC labels, 3x32x100, ``keep_keys``."""
+    return {
+        "dataset": {
+            "name": "LMDBDataSet",
+            "data_dir": str(tiny_lmdb["train"]),
+            "transforms": [
+                {"DecodeImage": None},
+                {"CTCLabelEncode": None},
+                {"RecResizeImg": {"image_shape": [3, 32, 100]}},
+                {"KeepKeys": {"keep_keys": keep_keys}},
+            ],
+        },
+        "loader": {"batch_size_per_card": 4, "num_workers": workers},
+    }
+
+
 @pytest.mark.parametrize("workers", [0, 1])
 def test_a_data_error_reaches_the_caller_whatever_the_workers(
     tiny_lmdb: dict[str, Any], workers: int
@@ -132,19 +149,7 @@ def test_a_data_error_reaches_the_caller_whatever_the_workers(
         {"character_dict_path": str(VI_DICT), "use_space_char": True, "bad_sample": "error"}
     )
     cs = Charset.from_config(g.character_dict_path, True)
-    section = {
-        "dataset": {
-            "name": "LMDBDataSet",
-            "data_dir": str(tiny_lmdb["train"]),
-            "transforms": [
-                {"DecodeImage": None},
-                {"CTCLabelEncode": None},
-                {"RecResizeImg": {"image_shape": [3, 32, 100]}},
-                {"KeepKeys": {"keep_keys": ["image", "label", "length"]}},
-            ],
-        },
-        "loader": {"batch_size_per_card": 4, "num_workers": workers},
-    }
+    section = ctc_section(tiny_lmdb, ["image", "label", "length"], workers)
     loader = build_dataloader(section, "Train", cs, g)
     first = next(iter(loader))
     assert isinstance(first.image, paddle.Tensor) and first.image.shape[0] == 4
@@ -167,19 +172,7 @@ def test_keep_keys_without_a_producer_is_a_config_error_at_start(tiny_lmdb: dict
     from ppocr_lite.errors import ConfigError
 
     g = parse_global({"character_dict_path": str(VI_DICT), "use_space_char": True})
-    section = {
-        "dataset": {
-            "name": "LMDBDataSet",
-            "data_dir": str(tiny_lmdb["train"]),
-            "transforms": [
-                {"DecodeImage": None},
-                {"CTCLabelEncode": None},
-                {"RecResizeImg": {"image_shape": [3, 32, 100]}},
-                {"KeepKeys": {"keep_keys": ["image", "label_sar", "length"]}},
-            ],
-        },
-        "loader": {"batch_size_per_card": 4},
-    }
+    section = ctc_section(tiny_lmdb, ["image", "label_sar", "length"])
     with pytest.raises(ConfigError, match=r"Train\.dataset\.transforms: .*label_sar"):
         check_data_at_start({"Train": section}, g)
     section["dataset"]["transforms"][3]["KeepKeys"]["keep_keys"] = ["image", "label", "length"]

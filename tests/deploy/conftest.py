@@ -141,3 +141,20 @@ def exported(request: pytest.FixtureRequest, export_cache: Callable[[str], Expor
 def images() -> list[bytes]:
     """60 rendered lines of varied width and height."""
     return line_images(60, seed=7)
+
+
+def backend_logit_gap(model_dir: Path, images: list[bytes], batch_size: int) -> float:
+    """Largest |Paddle Inference - onnxruntime| output over ``images`` in planned batches."""
+    from ppocr_lite.deploy.backends import PaddleInferenceBackend
+    from ppocr_lite.deploy.onnx_backend import OnnxBackend
+    from ppocr_lite.deploy.preprocess import plan_batches
+    from ppocr_lite.deploy.spec import read_spec
+
+    spec = read_spec(model_dir)
+    paddle_backend, onnx_backend = PaddleInferenceBackend(model_dir), OnnxBackend(model_dir)
+    arrays = [load_image(b) for b in images]
+    worst = 0.0
+    for index in plan_batches([a.shape[1] / a.shape[0] for a in arrays], batch_size):
+        batch = make_batch([arrays[i] for i in index], spec.preprocess)
+        worst = max(worst, float(np.abs(paddle_backend.run(batch) - onnx_backend.run(batch)).max()))
+    return worst

@@ -12,12 +12,10 @@ import pytest
 import yaml
 
 from ppocr_lite import TextRecognizer
-from ppocr_lite.deploy.backends import PaddleInferenceBackend
-from ppocr_lite.deploy.preprocess import load_image, make_batch, plan_batches
 from ppocr_lite.deploy.spec import DICT_FILE, INFERENCE_YML, ONNX_FILE, read_spec
 
 from ..conftest import VI_DICT
-from .conftest import Exported
+from .conftest import Exported, backend_logit_gap
 
 # Models whose input width follows the image (CNN + BiLSTM) and those fixed at export (SVTRNet:
 # position embedding and local-attention masks are built for img_size).
@@ -54,16 +52,7 @@ def test_inference_folder_matches_the_checkpoint(exported: Exported, images: lis
 
 
 def test_onnx_matches_paddle_inference(exported: Exported, images: list[bytes]) -> None:
-    from ppocr_lite.deploy.onnx_backend import OnnxBackend
-
-    spec = read_spec(exported.model_dir)
-    paddle_backend = PaddleInferenceBackend(exported.model_dir)
-    onnx_backend = OnnxBackend(exported.model_dir)
-    arrays = [load_image(b) for b in images]
-    worst = 0.0
-    for index in plan_batches([a.shape[1] / a.shape[0] for a in arrays], 16):
-        batch = make_batch([arrays[i] for i in index], spec.preprocess)
-        worst = max(worst, float(np.abs(paddle_backend.run(batch) - onnx_backend.run(batch)).max()))
+    worst = backend_logit_gap(exported.model_dir, images, 16)
     assert worst <= 1e-3
 
     paddle_out = TextRecognizer(exported.model_dir, batch_size=16).predict(images)

@@ -13,16 +13,14 @@ from ppocr_lite import TextRecognizer
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.validate import check_config
-from ppocr_lite.deploy.backends import PaddleInferenceBackend
 from ppocr_lite.deploy.export import export_model
-from ppocr_lite.deploy.preprocess import load_image, make_batch, plan_batches
 from ppocr_lite.deploy.spec import read_spec
 from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.components import build_components
 from ppocr_lite.engine.state import TrainState
 
 from ..conftest import ROOT, VI_DICT
-from .conftest import line_images, make_decisive
+from .conftest import backend_logit_gap, line_images, make_decisive
 
 SHAPE = (3, 48, 320)
 
@@ -86,17 +84,9 @@ def test_export_keeps_only_the_ctc_branch(multihead: tuple[dict, Path, paddle.nn
 
 
 def test_multihead_onnx_and_paddle_agree(multihead: tuple[dict, Path, paddle.nn.Layer]) -> None:
-    from ppocr_lite.deploy.onnx_backend import OnnxBackend
-
     _, model_dir, _ = multihead
     images = line_images(40, seed=11)
-    spec = read_spec(model_dir)
-    paddle_backend, onnx_backend = PaddleInferenceBackend(model_dir), OnnxBackend(model_dir)
-    arrays = [load_image(b) for b in images]
-    worst = 0.0
-    for index in plan_batches([a.shape[1] / a.shape[0] for a in arrays], 8):
-        batch = make_batch([arrays[i] for i in index], spec.preprocess)
-        worst = max(worst, float(np.abs(paddle_backend.run(batch) - onnx_backend.run(batch)).max()))
+    worst = backend_logit_gap(model_dir, images, 8)
     assert worst <= 1e-3
     paddle_out = TextRecognizer(model_dir, batch_size=8).predict(images)
     onnx_out = TextRecognizer(model_dir, backend="onnx", batch_size=8).predict(images)

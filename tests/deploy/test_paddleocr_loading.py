@@ -119,6 +119,17 @@ def moments(optimizer: Any, model: nn.Layer) -> dict[str, np.ndarray]:
     return {k: holder[f"{p.name}_moment1_0"].numpy() for k, p in params}
 
 
+def assert_trains(trainer: Any) -> None:
+    """One more training step from the resumed state gives a finite loss."""
+    trainer.p.train_loader.set_epoch(1)
+    assert np.isfinite(float(trainer.train_step(next(iter(trainer.p.train_loader))).loss))
+
+
+def ctc_only_key(key: str) -> str:
+    """A MultiHead parameter name as the CTC-only model calls it."""
+    return key.replace("head.ctc_encoder.", "neck.").replace("head.ctc_head.", "head.")
+
+
 def test_resume_from_a_paddleocr_distillation_checkpoint_with_its_optimizer(
     tiny_lmdb: dict[str, Any], tmp_path: Path, multihead_arch: dict[str, Any]
 ) -> None:
@@ -138,8 +149,7 @@ def test_resume_from_a_paddleocr_distillation_checkpoint_with_its_optimizer(
     log = train_log(cfg)
     assert "paddleocr_distillation; sub-model 'Student' picked" in log
     assert "parameters matched by checkpoint order" in log
-    trainer.p.train_loader.set_epoch(1)
-    assert np.isfinite(float(trainer.train_step(next(iter(trainer.p.train_loader))).loss))
+    assert_trains(trainer)
 
 
 def test_resume_a_multihead_checkpoint_in_a_ctc_only_config(
@@ -151,16 +161,12 @@ def test_resume_a_multihead_checkpoint_in_a_ctc_only_config(
     trainer = prepare_training(cfg, parse_global(cfg["Global"]))
     model = trainer.p.components.model
     ref = multi.state_dict()
-    converted = {
-        k.replace("head.ctc_encoder.", "neck.").replace("head.ctc_head.", "head."): v
-        for k, v in ref.items()
-    }
+    converted = {ctc_only_key(k): v for k, v in ref.items()}
     assert_same_weights(model, converted)
     # The guide head's moments are dropped with it; the CTC branch keeps its own.
     assert "parameters matched by checkpoint order" in train_log(cfg)
     assert "head.sar_head" in train_log(cfg)
-    trainer.p.train_loader.set_epoch(1)
-    assert np.isfinite(float(trainer.train_step(next(iter(trainer.p.train_loader))).loss))
+    assert_trains(trainer)
 
 
 def test_an_optimizer_state_that_does_not_fit_starts_fresh_with_a_warning(
@@ -177,8 +183,7 @@ def test_an_optimizer_state_that_does_not_fit_starts_fresh_with_a_warning(
     assert_same_weights(trainer.p.components.model, model.state_dict())
     assert "the optimizer starts fresh" in train_log(cfg)
     assert not trainer.p.bundle.optimizer._accumulators_holder
-    trainer.p.train_loader.set_epoch(1)
-    assert np.isfinite(float(trainer.train_step(next(iter(trainer.p.train_loader))).loss))
+    assert_trains(trainer)
 
 
 def test_pretrained_model_from_a_paddleocr_multihead_file(
@@ -191,7 +196,7 @@ def test_pretrained_model_from_a_paddleocr_multihead_file(
     assert trainer.state.global_step == 0
     want = trainer.p.components.model.state_dict()
     for key, value in multi.state_dict().items():
-        ours = key.replace("head.ctc_encoder.", "neck.").replace("head.ctc_head.", "head.")
+        ours = ctc_only_key(key)
         if ours in want:
             np.testing.assert_array_equal(want[ours].numpy(), value.numpy(), err_msg=key)
     assert "paddleocr_multihead" in train_log(cfg) and "loaded 0 tensors" not in train_log(cfg)
