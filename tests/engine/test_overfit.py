@@ -22,7 +22,9 @@ CRNN = {
 
 
 def test_overfit_one_batch_crnn_mv3(tiny_lmdb: dict[str, Any]) -> None:
-    assert overfit(CRNN, tiny_lmdb, Recipe(), steps=300).accuracy() >= 0.875
+    # With the trainer's CPU math settings (cpu_speed) 8 of 8 lines are read from step ~400 on
+    # (7 of 8 at 350); 450 leaves a margin for other GEMM kernels.
+    assert overfit(CRNN, tiny_lmdb, Recipe(), steps=450).accuracy() >= 0.875
 
 
 # (steps, lr, batch size) per zoo model, from their loss curves on this batch. They cost 15-150x
@@ -31,7 +33,7 @@ def test_overfit_one_batch_crnn_mv3(tiny_lmdb: dict[str, Any]) -> None:
 # two or four lines are memorised after about 110-120 (SVTR-Tiny, LCNet) and 225 (ResNet34) steps.
 ZOO = {
     "svtr_tiny": (150, 5e-4, 2),
-    "svtr_lcnet": (150, 3e-3, 4),
+    "svtr_lcnet": (250, 3e-3, 4),  # 3 of 4 at 150 steps, 4 of 4 from 200 (cpu_speed settings)
     "crnn_r34": (275, 1e-3, 2),
 }
 
