@@ -34,7 +34,7 @@ def test_overfit_one_batch_crnn_mv3(tiny_lmdb: dict[str, Any]) -> None:
 ZOO = {
     "svtr_tiny": (150, 5e-4, 2),
     "svtr_lcnet": (250, 3e-3, 4),  # 3 of 4 at 150 steps, 4 of 4 from 200 (cpu_speed settings)
-    "crnn_r34": (275, 1e-3, 2),
+    "crnn_r34": (450, 1e-3, 2),  # 1 of 2 at 275 steps, 2 of 2 at 400 and 500 (cpu_speed settings)
 }
 
 
