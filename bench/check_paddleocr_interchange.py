@@ -192,11 +192,12 @@ def ref_python() -> str:
     return path
 
 
-def run_ref(job: dict[str, Any], workdir: Path) -> None:
-    """Run one job in the reference interpreter; its output goes to our stdout on failure."""
+def run_ref(job: dict[str, Any], workdir: Path, script: str = __file__) -> None:
+    """Run one job in the reference interpreter (``script --ref-worker JOB``); its output goes
+    to our stdout on failure."""
     path = workdir / f"job_{job['kind']}_{time.time_ns()}.json"
     path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
-    cmd = [ref_python(), str(Path(__file__).resolve()), "--ref-worker", str(path)]
+    cmd = [ref_python(), str(Path(script).resolve()), "--ref-worker", str(path)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
     if proc.returncode != 0:
         raise SystemExit(

@@ -49,6 +49,46 @@ def linear(base: float, total_steps: int, end_lr: float = 0.0, power: float = 1.
     return lambda t: (base - end_lr) * (1 - min(t, total) / total) ** power + end_lr
 
 
+def _anneal(start: float, end: float, frac: float, strategy: str) -> float:
+    if strategy == "linear":
+        return start + (end - start) * frac
+    return end + (start - end) * 0.5 * (1.0 + math.cos(math.pi * frac))
+
+
+def one_cycle(
+    peak: float,
+    total_steps: int,
+    pct_start: float = 0.3,
+    strategy: str = "cos",
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    three_phase: bool = False,
+) -> LRFunction:
+    """The one-cycle policy: up from ``peak / div_factor`` to ``peak`` over ``pct_start`` of the
+    run, then down to ``peak / div_factor / final_div_factor`` (with ``three_phase``, first back
+    to the start value, then down). Phase ends are at ``pct_start * total - 1`` (and
+    ``2 * pct_start * total - 2``) and ``total - 1``; past the end the rate stays at its minimum.
+    """
+    low, floor = peak / div_factor, peak / div_factor / final_div_factor
+    up_end = pct_start * total_steps - 1
+    if three_phase:
+        phases = [(up_end, low, peak), (2 * pct_start * total_steps - 2, peak, low)]
+    else:
+        phases = [(up_end, low, peak)]
+    phases.append((total_steps - 1, phases[-1][2], floor))
+
+    def lr(step: int) -> float:
+        start = 0.0
+        for i, (end, a, b) in enumerate(phases):
+            if step <= end or i == len(phases) - 1:
+                frac = min(1.0, max(0.0, (step - start) / max(end - start, 1e-9)))
+                return _anneal(a, b, frac, strategy)
+            start = end
+        raise AssertionError("unreachable")
+
+    return lr
+
+
 class StepLR(LRScheduler):
     """Paddle scheduler whose value at ``last_epoch`` (= global step) is ``fn(step)``."""
 
@@ -150,3 +190,37 @@ class Linear:
         warm = _warmup_steps(self.warmup_epoch, step_each_epoch)
         decay = linear(self.learning_rate, epochs * step_each_epoch, self.end_lr, self.power)
         return with_warmup(decay, warm, self.learning_rate)
+
+
+@LR_SCHEDULERS.register()
+class OneCycle:
+    """One-cycle policy over the whole run (PaddleOCR ``OneCycle``, e.g. its PARSeq config):
+    ``max_lr`` at ``pct_start`` of the steps, cosine (or linear) annealing on both sides, after
+    an optional linear warmup from 0."""
+
+    def __init__(
+        self,
+        max_lr: float,
+        anneal_strategy: str = "cos",
+        three_phase: bool = False,
+        pct_start: float = 0.3,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        warmup_epoch: float = 0,
+        last_epoch: int = -1,
+    ) -> None:
+        self.max_lr = _positive_lr(max_lr, "Optimizer.lr.max_lr")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ConfigError(
+                f"Optimizer.lr.anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
+            )
+        if not 0.0 < float(pct_start) < 1.0:
+            raise ConfigError(f"Optimizer.lr.pct_start must be in (0, 1), got {pct_start!r}")
+        self.shape = (float(pct_start), anneal_strategy, float(div_factor),
+                      float(final_div_factor), bool(three_phase))  # fmt: skip
+        self.warmup_epoch = warmup_epoch
+
+    def __call__(self, step_each_epoch: int, epochs: int) -> LRFunction:
+        warm = _warmup_steps(self.warmup_epoch, step_each_epoch)
+        decay = one_cycle(self.max_lr, epochs * step_each_epoch, *self.shape)
+        return with_warmup(decay, warm, self.max_lr)

@@ -51,3 +51,37 @@ def test_lr_is_function_of_step_so_hot_swap_continues() -> None:
     assert bundle.scheduler.get_lr() == pytest.approx(fn(23))
     bundle.scheduler.step()
     assert bundle.optimizer.get_lr() == pytest.approx(fn(24))
+
+
+def test_one_cycle_shape_matches_the_policy() -> None:
+    # PaddleOCR's PARSeq config: OneCycle with max_lr only (pct_start 0.3, div 25, final 1e4).
+    fn = build_lr_fn({"name": "Adam", "lr": {"name": "OneCycle", "max_lr": 1.0}}, 10, 10)
+    assert fn(0) == pytest.approx(1.0 / 25)
+    assert fn(29) == pytest.approx(1.0)  # end of the rise: 0.3 * 100 - 1
+    assert fn(99) == pytest.approx(1.0 / 25 / 1e4)
+    assert fn(150) == pytest.approx(fn(99))  # past the end it stays at the floor
+    rise = [fn(s) for s in range(30)]
+    fall = [fn(s) for s in range(29, 100)]
+    assert rise == sorted(rise) and fall == sorted(fall, reverse=True)
+    # cosine annealing: half-way down at the middle of the fall (29 + 70 / 2 = 64)
+    assert fn(64) == pytest.approx((1.0 + 1e-4 / 25) / 2)
+    assert fn(40) == pytest.approx(
+        1e-4 / 25 + (1.0 - 1e-4 / 25) * 0.5 * (1 + math.cos(math.pi * 11 / 70))
+    )
+
+
+def test_one_cycle_three_phase_and_linear() -> None:
+    lr = {"name": "OneCycle", "max_lr": 1.0, "three_phase": True, "anneal_strategy": "linear"}
+    fn = build_lr_fn({"name": "Adam", "lr": lr}, 10, 10)
+    assert fn(29) == pytest.approx(1.0)
+    assert fn(58) == pytest.approx(1.0 / 25)  # back to the start value at 2 * 0.3 * 100 - 2
+    assert fn(99) == pytest.approx(1.0 / 25 / 1e4)
+    assert fn(44) == pytest.approx(1.0 + (1.0 / 25 - 1.0) * (44 - 29) / (58 - 29))
+
+
+def test_one_cycle_refuses_a_bad_strategy() -> None:
+    from ppocr_lite.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="anneal_strategy"):
+        build_lr_fn({"name": "Adam", "lr": {"name": "OneCycle", "max_lr": 1e-3,
+                                            "anneal_strategy": "exp"}}, 10, 10)  # fmt: skip

@@ -273,14 +273,17 @@ class ParseQHead(nn.Layer):
         else:
             bos = paddle.full([n, 1], self.tokens.bos, dtype="int64")
             logits = self.head(self.decode(bos, memory, query=queries))
-        # Cloze refinement: position i sees every other decoded character but not its own.
+        # Cloze refinement: position i sees every other decoded character but not its own. The
+        # content stream gets the same mask (as in PARSeq's reference code, where the two masks
+        # are one tensor); it matters from two decoder layers on, and keeps our outputs equal to
+        # PaddleOCR's on its checkpoints.
         cloze = paddle.where(idx.unsqueeze(0) == idx.unsqueeze(1) + 1, inf, zeros)
         for _ in range(self.refine_iters):
             bos = paddle.full([n, 1], self.tokens.bos, dtype="int64")
             tgt = paddle.concat([bos, logits[:, :-1].argmax(-1)], axis=1)
             padding = paddle.cumsum((tgt == self.tokens.eos).astype("int32"), axis=1) > 0
             size = tgt.shape[1]
-            logits = self.head(self.decode(tgt, memory, causal[:size, :size], padding, queries,
+            logits = self.head(self.decode(tgt, memory, cloze[:size, :size], padding, queries,
                                            cloze[:, :size]))  # fmt: skip
         probs = F.softmax(logits, axis=-1)
         if probs.shape[1] < steps:  # stopped early: the rest is certainly EOS
