@@ -39,6 +39,7 @@ PADDLEOCR_GLOBAL_KEYS = frozenset(
         "profiler_options",
         "ignore_space",
         "debug",
+        "num_heads",  # read by PaddleOCR's SRN only
     }
 )
 

@@ -13,7 +13,12 @@ from ppocr_lite.config.load import load_config
 from ppocr_lite.data.simple_dataset import MultiScaleDataSet
 from ppocr_lite.data.transforms import build_transforms
 from ppocr_lite.data.transforms.resize import RecResizeImg
-from ppocr_lite.data.transforms.svtr_augment import SVTRRecAug
+from ppocr_lite.data.transforms.svtr_augment import (
+    ParseQRecAug,
+    SVTRRecAug,
+    gaussian_blur,
+    poisson_noise,
+)
 from ppocr_lite.errors import ConfigError
 
 from ..conftest import render_line
@@ -67,14 +72,27 @@ def test_multiscale_dataset_reads_paddleocr_size_columns_and_resizes(tmp_path: P
     assert data.ds_width  # the MultiScaleSampler follows it unless its block says otherwise
 
 
-def test_svtr_rec_aug_is_reproducible_and_keeps_the_format() -> None:
+@pytest.mark.parametrize("aug", [SVTRRecAug, ParseQRecAug])
+def test_svtr_rec_aug_is_reproducible_and_keeps_the_format(aug: type) -> None:
     import cv2
 
     img = cv2.imdecode(np.frombuffer(render_line("Việt Nam"), np.uint8), cv2.IMREAD_COLOR)
-    op = SVTRRecAug(aug_type=1, geometry_p=1.0, deterioration_p=1.0, colorjitter_p=1.0)
+    op = aug(aug_type=1, geometry_p=1.0, deterioration_p=1.0, colorjitter_p=1.0)
     runs = [op({"image": img, "rng": np.random.default_rng(5)})["image"] for _ in range(2)]
     np.testing.assert_array_equal(runs[0], runs[1])
     assert runs[0].dtype == np.uint8 and runs[0].ndim == 3 and runs[0].shape[2] == 3
     assert not np.array_equal(runs[0], img)
-    with pytest.raises(ConfigError, match="geometry_p"):
-        SVTRRecAug(geometry_p=2.0)
+    with pytest.raises(ConfigError, match=f"{aug.__name__}.geometry_p"):
+        aug(geometry_p=2.0)
+
+
+def test_parseq_deterioration_ops() -> None:
+    rng = np.random.default_rng(0)
+    flat = np.full((32, 64, 3), 100, np.uint8)
+    noisy = poisson_noise(flat, rng)
+    assert noisy.dtype == np.uint8 and noisy.mean() > 100.5  # Poisson counts are >= 0
+    assert len(ParseQRecAug.deterioration) == 5 and len(SVTRRecAug.deterioration) == 3
+    step = np.zeros((16, 16, 3), np.uint8)
+    step[:, 8:] = 255
+    blurred = gaussian_blur(step, np.random.default_rng(1))
+    assert blurred.shape == step.shape and blurred.dtype == np.uint8

@@ -2,8 +2,8 @@
 
 ``tests/data/paddleocr_configs/`` holds PaddleOCR's own YAML files (CRNN-MV3 / CRNN-R34 with
 and without TPS, SVTR with its STN rectifier and SVTRRecAug, PP-OCRv3 / v4 with MultiHead,
-MultiScaleDataSet and Distillation, SVTR-Large). Only what a user changes for their machine is
-overridden: data paths (a tiny LMDB or image folder), the dictionary, the output folder, CPU,
+MultiScaleDataSet and Distillation, SVTR-Large, PARSeq with ParseQRecAug and OneCycle). Only
+what a user changes for their machine is overridden: data paths (a tiny LMDB or image folder), the dictionary, the output folder, CPU,
 batch size 2. Each config then goes through ``prepare_training`` (as ``tools/train.py``) and
 takes one training step.
 """

@@ -5,7 +5,8 @@ Three stages, each applied with its own probability to the (H, W, 3) uint8 line 
 * geometry: one of rotation (up to +-45 degrees), affine (rotation, scale 0.5-2, shear up to
   45 / 15 degrees) or perspective (corners pulled in by up to half the side); with
   ``aug_type: 1`` one to three of them in random order. The canvas grows to hold the result.
-* deterioration: Gaussian noise, motion blur and down-and-up rescaling, in random order.
+* deterioration: Gaussian noise, motion blur and down-and-up rescaling, in random order
+  (``ParseQRecAug``: also Poisson noise and a Gaussian blur).
 * colour jitter: brightness, contrast, saturation (factors 0.5-1.5) and hue (+-0.1 turn).
 
 Magnitudes follow PaddleOCR's (symmetric Beta(4, 4) angles, asymmetric Beta(1, 4) offsets), but
@@ -111,6 +112,19 @@ def motion_blur(img: np.ndarray, rng: Rng) -> np.ndarray:
     return np.clip(cv2.filter2D(img, -1, kernel), 0, 255).astype(np.uint8)
 
 
+def poisson_noise(img: np.ndarray, rng: Rng) -> np.ndarray:
+    """Add Poisson counts of mean 1..20 (brightens as it roughens, as PaddleOCR's)."""
+    lam = max(int(_asym(rng, 20.0)), 1)
+    return np.clip(img + rng.poisson(lam, img.shape), 0, 255).astype(np.uint8)
+
+
+def gaussian_blur(img: np.ndarray, rng: Rng) -> np.ndarray:
+    """Separable Gaussian blur (sigma 1) with a kernel of 1..2 px."""
+    size = max(int(_asym(rng, 2.0)), 1)
+    kernel = cv2.getGaussianKernel(size, 1.0, ktype=cv2.CV_32F)
+    return cv2.sepFilter2D(img, -1, kernel, kernel)
+
+
 def rescale(img: np.ndarray, rng: Rng) -> np.ndarray:
     """Lose detail: resize to 128 x 512, halve 0..4 times, and resize back."""
     times = round(float(rng.uniform(0, 4)))
@@ -145,6 +159,7 @@ def color_jitter(img: np.ndarray, rng: Rng) -> np.ndarray:
 
 GEOMETRY = (rotate, affine, perspective)
 DETERIORATION = (noise, motion_blur, rescale)
+PARSEQ_DETERIORATION = (noise, motion_blur, poisson_noise, gaussian_blur, rescale)
 
 
 @TRANSFORMS.register()
@@ -161,6 +176,8 @@ class SVTRRecAug:
         ConfigError: on a probability outside [0, 1] or another ``aug_type``.
     """
 
+    deterioration: tuple = DETERIORATION
+
     def __init__(
         self,
         aug_type: int = 0,
@@ -168,12 +185,13 @@ class SVTRRecAug:
         deterioration_p: float = 0.25,
         colorjitter_p: float = 0.25,
     ) -> None:
+        name = type(self).__name__
         if aug_type not in (0, 1):
-            raise ConfigError(f"SVTRRecAug.aug_type must be 0 or 1, got {aug_type!r}")
+            raise ConfigError(f"{name}.aug_type must be 0 or 1, got {aug_type!r}")
         self.aug_type = aug_type
-        self.geometry_p = _probability("SVTRRecAug.geometry_p", geometry_p)
-        self.deterioration_p = _probability("SVTRRecAug.deterioration_p", deterioration_p)
-        self.colorjitter_p = _probability("SVTRRecAug.colorjitter_p", colorjitter_p)
+        self.geometry_p = _probability(f"{name}.geometry_p", geometry_p)
+        self.deterioration_p = _probability(f"{name}.deterioration_p", deterioration_p)
+        self.colorjitter_p = _probability(f"{name}.colorjitter_p", colorjitter_p)
 
     def _geometry(self, img: np.ndarray, rng: Rng) -> np.ndarray:
         if self.aug_type == 0:
@@ -190,9 +208,17 @@ class SVTRRecAug:
         if rng.random() < self.geometry_p:
             img = self._geometry(img, rng)
         if rng.random() < self.deterioration_p:
-            for i in rng.permutation(3):
-                img = DETERIORATION[int(i)](img, rng)
+            for i in rng.permutation(len(self.deterioration)):
+                img = self.deterioration[int(i)](img, rng)
         if rng.random() < self.colorjitter_p:
             img = color_jitter(img, rng)
         data["image"] = img
         return data
+
+
+@TRANSFORMS.register()
+class ParseQRecAug(SVTRRecAug):
+    """PaddleOCR's ParseQRecAug (its PARSeq config): SVTRRecAug whose deterioration stage also
+    adds Poisson noise and a Gaussian blur. Same arguments as ``SVTRRecAug``."""
+
+    deterioration = PARSEQ_DETERIORATION
