@@ -39,6 +39,9 @@ DEFAULT_DATA = os.path.join(os.path.dirname(REPO), "shared", "data", "vi_synth")
 FLOPS_LINE = re.compile(r"FLOPs per image \(= 2 x MACs\): (\d+)")
 
 
+SECTIONS = ("pipeline", "train", "eval", "infer", "parity")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
@@ -66,6 +69,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--parity-steps", type=int, default=300, help="CRNN steps before the val check")
     p.add_argument("--fma-units", type=int, default=2, help="FMA units per core (peak FLOPs)")
     p.add_argument("--work", help="scratch folder (default: a temporary one, removed after)")
+    p.add_argument(
+        "--sections",
+        nargs="+",
+        choices=SECTIONS,
+        default=list(SECTIONS),
+        help="which figures to measure (eval and infer use the checkpoint of train when it ran, "
+        "else untrained weights: the speed is the same)",
+    )
     p.add_argument(
         "--models",
         nargs="+",
@@ -154,12 +165,17 @@ def flops_fraction(bench: recipes.Bench, figures: list[Figure]) -> dict[str, obj
 def measure(bench: recipes.Bench, val_count: int, folder: str, count: int) -> list[Figure]:
     """Every figure, model by model (training first: it saves the checkpoint used later)."""
     figures: list[Figure] = []
+    wanted = set(bench.opts.sections)
     for model in bench.opts.models:
-        figures += recipes.pipeline(bench, model)
-        figures += recipes.training(bench, model)
-        figures.append(recipes.evaluation(bench, model, val_count))
-        figures.append(recipes.inference(bench, model, folder, count))
-    if bench.opts.parity_steps > 0 and "CRNN-MV3" in bench.opts.models:
+        if "pipeline" in wanted:
+            figures += recipes.pipeline(bench, model)
+        if "train" in wanted:
+            figures += recipes.training(bench, model)
+        if "eval" in wanted:
+            figures.append(recipes.evaluation(bench, model, val_count))
+        if "infer" in wanted:
+            figures.append(recipes.inference(bench, model, folder, count))
+    if "parity" in wanted and bench.opts.parity_steps > 0 and "CRNN-MV3" in bench.opts.models:
         figures.append(recipes.parity(bench, "CRNN-MV3"))
     return figures
 

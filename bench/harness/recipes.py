@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -183,6 +184,37 @@ def training(bench: Bench, model: str) -> list[Figure]:
     ]
 
 
+_INITIAL = """
+import sys
+import paddle
+from ppocr_lite.config.load import load_config
+from ppocr_lite.config.overrides import apply_overrides
+from ppocr_lite.config.validate import check_config
+from ppocr_lite.engine.checkpoint import CheckpointManager
+from ppocr_lite.engine.components import build_components
+from ppocr_lite.engine.state import TrainState
+cfg = apply_overrides(load_config(sys.argv[1]), sys.argv[3:])
+paddle.seed(0)
+parts = build_components(cfg, check_config(cfg, sys.argv[1], sections=(), optional=()))
+print(CheckpointManager(sys.argv[2]).save("latest", parts.model, None, TrainState()))
+"""
+
+
+def initial_checkpoint(bench: Bench, model: str) -> str | None:
+    """A ppocr_lite checkpoint of the recipe's model with its initial weights (seed 0), for
+    the eval and infer figures when the training figures were not measured."""
+    lite = next((s for s in bench.sides if s.name == LITE), None)
+    if lite is None:
+        return None
+    run_dir = bench.run_dir(model, "initial")
+    cmd = [lite.python, "-c", _INITIAL, bench.config(model), run_dir, *bench.overrides(run_dir)]
+    result = subprocess.run(cmd, cwd=lite.cwd, capture_output=True, text=True, check=False)
+    if result.returncode:
+        say(f"{model}: no initial checkpoint: {result.stderr.strip()[-500:]}")
+        return None
+    return result.stdout.strip().splitlines()[-1]
+
+
 # -- 3 and 4. evaluation and inference ----------------------------------------------------------
 def _timed_tool(
     bench: Bench, model: str, tool: str, count: int, extra: Callable[[str], list[str]]
@@ -192,7 +224,8 @@ def _timed_tool(
     notes = []
     checkpoint = bench.checkpoints.get(model)
     if checkpoint is None:
-        notes.append("no ppocr_lite checkpoint from the training runs: untrained weights")
+        notes.append("no checkpoint from the training runs: initial weights (same speed)")
+        checkpoint = bench.checkpoints[model] = initial_checkpoint(bench, model)
     for r, order in enumerate(bench.rounds()):
         for side in order:
             run_dir = bench.run_dir(model, side.name, f"{tool}_{r}")
