@@ -23,16 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import lmdb  # noqa: E402
-import paddle  # noqa: E402
 
 from ppocr_lite.config.load import load_config  # noqa: E402
 from ppocr_lite.config.overrides import apply_overrides  # noqa: E402
 from ppocr_lite.config.validate import check_config  # noqa: E402
 from ppocr_lite.deploy.export import export_model  # noqa: E402
 from ppocr_lite.deploy.onnx_backend import export_onnx  # noqa: E402
-from ppocr_lite.engine.checkpoint import CheckpointManager  # noqa: E402
-from ppocr_lite.engine.components import build_components  # noqa: E402
-from ppocr_lite.engine.state import TrainState  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from initial_checkpoint import initial_checkpoint  # noqa: E402
 
 DATA = Path("/work/shared/data/vi_synth")
 CONFIGS = {"crnn_mv3": "crnn_mv3_demo.yml", "svtr_tiny": "svtr_tiny.yml"}
@@ -60,11 +59,10 @@ def export(name: str, work: Path, checkpoint: str | None) -> Path:
     ]
     cfg = apply_overrides(cfg, opts)
     if checkpoint is None:
-        gcfg = check_config(cfg, name, sections=(), optional=())
-        paddle.seed(0)
-        parts = build_components(cfg, gcfg)
         checkpoint = str(
-            CheckpointManager(work / f"{name}_ckpt").save("latest", parts.model, None, TrainState())
+            initial_checkpoint(
+                ROOT / "configs" / "rec" / CONFIGS[name], work / f"{name}_ckpt", opts
+            )
         )
     cfg = apply_overrides(cfg, [f"Global.checkpoints={checkpoint}"])
     result = export_model(cfg, check_config(cfg, name, sections=(), optional=()))

@@ -75,7 +75,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=SECTIONS,
         default=list(SECTIONS),
         help="which figures to measure (eval and infer use the checkpoint of train when it ran, "
-        "else untrained weights: the speed is the same)",
+        "else a checkpoint of the initial weights: the speed is the same)",
     )
     p.add_argument(
         "--models",

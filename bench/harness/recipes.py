@@ -184,22 +184,6 @@ def training(bench: Bench, model: str) -> list[Figure]:
     ]
 
 
-_INITIAL = """
-import sys
-import paddle
-from ppocr_lite.config.load import load_config
-from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.config.validate import check_config
-from ppocr_lite.engine.checkpoint import CheckpointManager
-from ppocr_lite.engine.components import build_components
-from ppocr_lite.engine.state import TrainState
-cfg = apply_overrides(load_config(sys.argv[1]), sys.argv[3:])
-paddle.seed(0)
-parts = build_components(cfg, check_config(cfg, sys.argv[1], sections=(), optional=()))
-print(CheckpointManager(sys.argv[2]).save("latest", parts.model, None, TrainState()))
-"""
-
-
 def initial_checkpoint(bench: Bench, model: str) -> str | None:
     """A ppocr_lite checkpoint of the recipe's model with its initial weights (seed 0), for
     the eval and infer figures when the training figures were not measured."""
@@ -207,7 +191,8 @@ def initial_checkpoint(bench: Bench, model: str) -> str | None:
     if lite is None:
         return None
     run_dir = bench.run_dir(model, "initial")
-    cmd = [lite.python, "-c", _INITIAL, bench.config(model), run_dir, *bench.overrides(run_dir)]
+    script = os.path.join(os.path.dirname(CONFIGS), "initial_checkpoint.py")
+    cmd = [lite.python, script, bench.config(model), run_dir, *bench.overrides(run_dir)]
     result = subprocess.run(cmd, cwd=lite.cwd, capture_output=True, text=True, check=False)
     if result.returncode:
         say(f"{model}: no initial checkpoint: {result.stderr.strip()[-500:]}")

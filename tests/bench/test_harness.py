@@ -124,3 +124,33 @@ def test_run_refuses_missing_data(tmp_path: Path) -> None:
     message = run.check_data(str(tmp_path))
     assert message is not None and "--data" in message and "train_lmdb" in message
     assert run.main(["--data", str(tmp_path)]) == 2
+
+
+def test_sections_select_the_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from bench import run
+
+    recipes = run.recipes  # run.py imports the harness as a top-level package
+    assert run.parse_args(["--sections", "infer"]).sections == ["infer"]
+    assert run.parse_args([]).sections == list(run.SECTIONS)
+    with pytest.raises(SystemExit):
+        run.parse_args(["--sections", "speed"])
+    called: list[str] = []
+    for name in ("pipeline", "training", "evaluation", "inference", "parity"):
+        monkeypatch.setattr(recipes, name, lambda *a, _n=name: called.append(_n) or [])
+    opts = SimpleNamespace(sections=["infer", "parity"], models=["CRNN-MV3"], parity_steps=10)
+    run.measure(SimpleNamespace(opts=opts), 10, "folder", 5)
+    assert called == ["inference", "parity"]
+
+
+def test_initial_checkpoint_loads(tmp_path: Path) -> None:
+    from bench.initial_checkpoint import initial_checkpoint
+    from ppocr_lite.engine.checkpoint import CheckpointManager
+
+    from ..conftest import DEMO_CONFIG, VI_DICT
+
+    prefix = initial_checkpoint(DEMO_CONFIG, tmp_path, [f"Global.character_dict_path={VI_DICT}"])
+    assert prefix == tmp_path / "latest" and (tmp_path / "latest.pdparams").is_file()
+    assert CheckpointManager.exists(prefix)  # complete and its digests match
+    assert CheckpointManager.read_state(prefix).global_step == 0
