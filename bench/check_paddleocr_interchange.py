@@ -343,11 +343,11 @@ def preprocess(cfg: dict[str, Any], images: list[bytes]) -> Any:
 
     from ppocr_lite.config.validate import check_config
     from ppocr_lite.data.transforms import apply_transforms
+    from ppocr_lite.deploy.files import inference_ops
     from ppocr_lite.engine.components import build_components
-    from ppocr_lite.engine.inference import inference_ops
 
     parts = build_components(cfg, check_config(cfg, "check", sections=(), optional=()))
-    ops = inference_ops(cfg, parts)
+    ops = inference_ops(cfg, parts.charset, parts.gcfg.max_text_length)
     return np.stack([apply_transforms({"image": raw, "label": ""}, ops)["image"] for raw in images])
 
 

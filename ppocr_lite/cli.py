@@ -12,7 +12,6 @@ from typing import Any
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import GlobalConfig
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.engine.logging import setup_logger
 from ppocr_lite.errors import ConfigError, DataError
 
@@ -35,11 +34,24 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.
     return parser.parse_args(argv)
 
 
+def read_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The config with its ``-o`` overrides applied, not validated (no Paddle imported)."""
+    return apply_overrides(load_config(args.config), args.opt)
+
+
 def load(
-    args: argparse.Namespace, sections: tuple[str, ...], optional: tuple[str, ...] = ()
+    args: argparse.Namespace,
+    sections: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    cfg: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], GlobalConfig]:
-    """Load, override and validate the config (before any model or data is built)."""
-    cfg = apply_overrides(load_config(args.config), args.opt)
+    """Load, override and validate the config (before any model or data is built).
+
+    ``cfg``: the config as ``read_config`` gave it, when the tool has read it already.
+    """
+    from ppocr_lite.config.validate import check_config  # imports the components (and Paddle)
+
+    cfg = read_config(args) if cfg is None else cfg
     try:
         return cfg, check_config(cfg, args.config, sections, optional)
     except ConfigError:

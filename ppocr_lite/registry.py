@@ -8,6 +8,7 @@ injected by the caller as keyword arguments.
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 import logging
 from collections.abc import Callable, Mapping
@@ -69,13 +70,27 @@ def accepted_keys(cls: Callable[..., Any]) -> tuple[set[str], bool]:
 class Registry:
     """A name -> class table with a ``build`` that validates YAML blocks.
 
+    The table fills itself: the first lookup imports ``modules``, whose classes register on
+    import. So ``import ppocr_lite`` stays cheap, and a tool that needs no model (the cached
+    ONNX path of ``infer_rec.py``) never imports Paddle.
+
     Args:
         kind: What the registry holds ("Backbone", "Transform", ...); used in error messages.
+        modules: The modules that register this kind, imported at the first lookup.
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, modules: tuple[str, ...] = ()) -> None:
         self.kind = kind
         self._table: dict[str, Callable[..., Any]] = {}
+        self._modules = modules
+        self._loaded = not modules
+
+    def _load(self) -> dict[str, Callable[..., Any]]:
+        if not self._loaded:
+            self._loaded = True  # first: a module that looks itself up while importing
+            for module in self._modules:
+                importlib.import_module(module)
+        return self._table
 
     def register(self, name: str | None = None) -> Callable[[Any], Any]:
         """Class decorator registering the class under ``name`` (default: its own name).
@@ -95,10 +110,10 @@ class Registry:
 
     def names(self) -> list[str]:
         """Registered names, sorted."""
-        return sorted(self._table)
+        return sorted(self._load())
 
     def __contains__(self, name: object) -> bool:
-        return name in self._table
+        return name in self._load()
 
     def get(self, name: str, where: str = "") -> Callable[..., Any]:
         """Return the class registered as ``name``.
@@ -106,7 +121,7 @@ class Registry:
         Raises:
             ConfigError: (a KeyError) naming the unknown name, the closest match and all choices.
         """
-        if name not in self._table:
+        if name not in self._load():
             at = f" at {where}.name" if where else ""
             raise ConfigError(
                 f"unknown {self.kind} '{name}'{at}{did_you_mean(name, self.names())}; "
@@ -169,15 +184,16 @@ class Registry:
         return cls(**kwargs)
 
 
-RECTIFIERS = Registry("Transform (rectifier)")  # Architecture.Transform: TPS, STN_ON
-BACKBONES = Registry("Backbone")
-NECKS = Registry("Neck")
-HEADS = Registry("Head")
-TRANSFORMS = Registry("Transform")
-DATASETS = Registry("Dataset")
-SAMPLERS = Registry("Sampler")
-LOSSES = Registry("Loss")
-POSTPROCESSES = Registry("PostProcess")
-METRICS = Registry("Metric")
-OPTIMIZERS = Registry("Optimizer")
-LR_SCHEDULERS = Registry("LRScheduler")
+_MODELING = ("ppocr_lite.modeling",)
+RECTIFIERS = Registry("Transform (rectifier)", _MODELING)  # Architecture.Transform: TPS, STN_ON
+BACKBONES = Registry("Backbone", _MODELING)
+NECKS = Registry("Neck", _MODELING)
+HEADS = Registry("Head", _MODELING)
+TRANSFORMS = Registry("Transform", ("ppocr_lite.data.transforms",))
+DATASETS = Registry("Dataset", ("ppocr_lite.data.lmdb_dataset", "ppocr_lite.data.simple_dataset"))
+SAMPLERS = Registry("Sampler", ("ppocr_lite.data.width_sampler",))
+LOSSES = Registry("Loss", ("ppocr_lite.losses",))
+POSTPROCESSES = Registry("PostProcess", ("ppocr_lite.postprocess",))
+METRICS = Registry("Metric", ("ppocr_lite.metrics",))
+OPTIMIZERS = Registry("Optimizer", ("ppocr_lite.optim",))
+LR_SCHEDULERS = Registry("LRScheduler", ("ppocr_lite.optim",))

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from ppocr_lite.errors import ConfigError
@@ -52,3 +55,20 @@ def test_block_not_modified() -> None:
     block = {"name": "Widget", "size": 2}
     _registry().build(block)
     assert block == {"name": "Widget", "size": 2}
+
+
+def test_the_package_imports_no_paddle_until_a_model_part_is_looked_up() -> None:
+    """Registries import their components on first lookup: the cached-ONNX path of
+    infer_rec.py (config, transforms, post-process) runs without Paddle."""
+    code = (
+        "import sys, ppocr_lite, ppocr_lite.cli, ppocr_lite.deploy.onnx_cache\n"
+        "from ppocr_lite.registry import HEADS, POSTPROCESSES, TRANSFORMS\n"
+        "assert 'RecResizeImg' in TRANSFORMS and 'CTCLabelDecode' in POSTPROCESSES\n"
+        "assert 'paddle' not in sys.modules, 'paddle imported'\n"
+        "assert 'CTCHead' in HEADS\n"
+        "assert 'paddle' in sys.modules\n"
+        "from ppocr_lite import TextRecognizer\n"
+        "print(TextRecognizer.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "TextRecognizer"

@@ -30,8 +30,8 @@ import paddle  # noqa: E402
 
 from ppocr_lite.cli import run_tool  # noqa: E402
 from ppocr_lite.deploy.convert import to_layout, to_paddleocr_multihead  # noqa: E402
+from ppocr_lite.deploy.layout import strip_suffix  # noqa: E402
 from ppocr_lite.deploy.weights import read_weights  # noqa: E402
-from ppocr_lite.engine.checkpoint import strip_suffix  # noqa: E402
 
 
 def main() -> None:

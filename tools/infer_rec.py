@@ -8,12 +8,20 @@ import sys
 # Run from a checkout without installing: make the repository importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ppocr_lite.cli import load, parse_args, run_tool  # noqa: E402
-from ppocr_lite.engine.inference import infer_images  # noqa: E402
+from ppocr_lite.cli import load, parse_args, read_config, run_tool  # noqa: E402
+from ppocr_lite.config.schema import parse_global  # noqa: E402
+from ppocr_lite.deploy.onnx_cache import run_cached  # noqa: E402
 
 
 def main() -> None:
-    cfg, gcfg = load(parse_args(__doc__), sections=())
+    args = parse_args(__doc__)
+    # A checkpoint and config seen before: its cached ONNX graph, without importing Paddle.
+    cfg = read_config(args)
+    if run_cached(cfg, parse_global(cfg.get("Global"), args.config)) is not None:
+        return
+    from ppocr_lite.engine.inference import infer_images
+
+    cfg, gcfg = load(args, sections=(), cfg=cfg)
     infer_images(cfg, gcfg)
 
 

@@ -163,6 +163,9 @@ def _check_values(cfg: GlobalConfig) -> None:
         raise ConfigError(f"Global.max_bad_ratio must be within [0, 1], got {cfg.max_bad_ratio}")
 
 
+_WARNED: set[tuple[str, ...]] = set()
+
+
 def parse_global(section: Mapping[str, Any] | None, source: str = "config") -> GlobalConfig:
     """Validate and type the ``Global`` section.
 
@@ -185,7 +188,8 @@ def parse_global(section: Mapping[str, Any] | None, source: str = "config") -> G
             raise ConfigError(
                 f"{source}: unknown key 'Global.{key}'{did_you_mean(key, list(known))}"
             )
-    if ignored:
+    if ignored and tuple(ignored) not in _WARNED:  # a tool may parse Global twice: warn once
+        _WARNED.add(tuple(ignored))
         logger.warning(
             "Global: ignoring PaddleOCR keys not used by ppocr_lite: %s", ", ".join(ignored)
         )

@@ -1,9 +1,23 @@
-"""Datasets, transforms, sampling and loading."""
+"""Datasets, transforms, sampling and loading.
+
+``Batch``, ``build_dataloader`` and ``build_dataset`` are imported on first use (PEP 562), so
+that ``ppocr_lite.data.transforms`` can be used without importing Paddle.
+"""
 
 from __future__ import annotations
 
-from ppocr_lite.data import lmdb_dataset, simple_dataset  # noqa: F401  (registration)
-from ppocr_lite.data.batch import Batch
-from ppocr_lite.data.loader import build_dataloader, build_dataset
+import importlib
+from typing import Any
 
-__all__ = ["Batch", "build_dataloader", "build_dataset"]
+_LAZY = {
+    "Batch": "ppocr_lite.data.batch",
+    "build_dataloader": "ppocr_lite.data.loader",
+    "build_dataset": "ppocr_lite.data.loader",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ppocr_lite.data' has no attribute {name!r}")

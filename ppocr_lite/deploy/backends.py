@@ -7,7 +7,6 @@ folder, the dygraph model of a checkpoint, or onnxruntime (``onnx_backend.py``).
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Protocol
 
@@ -15,14 +14,10 @@ import numpy as np
 import paddle
 from paddle import nn
 
+from ppocr_lite.deploy.layout import check_precision, default_threads, model_files
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
-from ppocr_lite.errors import ConfigError
 
 logger = logging.getLogger("ppocr_lite")
-PRECISIONS = ("fp32", "fp16")
-# Newest format first: Paddle 3 writes a PIR program (.json), Paddle 2 a ProgramDesc (.pdmodel).
-MODEL_FILES = ("inference.json", "inference.pdmodel")
-PARAMS_FILE = "inference.pdiparams"
 
 
 class Backend(Protocol):
@@ -31,33 +26,6 @@ class Backend(Protocol):
     def run(self, batch: np.ndarray) -> np.ndarray:
         """(N, C, H, W) float32 -> (N, T, num_classes) probabilities."""
         ...
-
-
-def default_threads() -> int:
-    """CPU threads for one predictor: all cores, at most 8 (more rarely helps a small model)."""
-    return max(1, min(8, os.cpu_count() or 1))
-
-
-def model_files(model_dir: str | Path) -> tuple[Path, Path]:
-    """(program, parameters) of an inference folder.
-
-    Raises:
-        ConfigError: if the folder holds no exported model.
-    """
-    folder = Path(model_dir)
-    for name in MODEL_FILES:
-        if (folder / name).is_file() and (folder / PARAMS_FILE).is_file():
-            return folder / name, folder / PARAMS_FILE
-    raise ConfigError(
-        f"{folder}: no {' or '.join(MODEL_FILES)} with {PARAMS_FILE} "
-        "(export one with tools/export_model.py)"
-    )
-
-
-def check_precision(precision: str) -> None:
-    """Raises ConfigError unless ``precision`` is fp32 or fp16."""
-    if precision not in PRECISIONS:
-        raise ConfigError(f"precision must be one of {PRECISIONS}, got {precision!r}")
 
 
 def gpu_available() -> bool:
@@ -112,6 +80,7 @@ class PaddleInferenceBackend:
             else:
                 config.disable_mkldnn()
         config.disable_glog_info()
+        self.model_dir = Path(model_dir)
         self.device = "gpu" if use_gpu else "cpu"
         self.predictor = paddle.inference.create_predictor(config)
         self._input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ppocr_lite.deploy.backends import check_precision, default_threads, model_files
+from ppocr_lite.deploy.layout import check_precision, default_threads, model_files
 from ppocr_lite.deploy.spec import ONNX_FILE
 from ppocr_lite.errors import ConfigError
 

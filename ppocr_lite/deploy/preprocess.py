@@ -11,8 +11,8 @@ import numpy as np
 
 from ppocr_lite.data.transforms.decode import decode_image
 from ppocr_lite.data.transforms.resize import resize_norm
+from ppocr_lite.deploy.files import IMAGE_SUFFIXES
 from ppocr_lite.deploy.spec import PreprocessSpec
-from ppocr_lite.engine.inference import IMAGE_SUFFIXES
 from ppocr_lite.errors import ConfigError, DataError
 
 # A path, encoded file bytes, or a decoded array as OpenCV gives it: (H, W) gray, (H, W, 3) BGR

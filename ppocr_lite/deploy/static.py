@@ -24,13 +24,13 @@ import paddle
 from paddle import nn
 
 from ppocr_lite.deploy.backends import PaddleInferenceBackend
+from ppocr_lite.deploy.layout import cache_dir, prune_cache
 
 logger = logging.getLogger("ppocr_lite")
 
 # Largest |static - dygraph| probability accepted (oneDNN reorders float sums: ~1e-6).
 TOLERANCE = 1e-4
 Runner = Callable[[np.ndarray], Any]
-CACHE_ENV = "PPOCR_LITE_CACHE_DIR"
 CACHE_ENTRIES = 16  # converted models kept (least recently used ones are removed)
 
 
@@ -58,13 +58,8 @@ def _save_static(model: nn.Layer, shape: list[int | None], prefix: Path) -> None
 
 
 def cache_root() -> Path | None:
-    """Folder of converted models: ``PPOCR_LITE_CACHE_DIR`` (empty or ``0``: no cache), else
-    ``$XDG_CACHE_HOME/ppocr_lite/static`` (``~/.cache/...``)."""
-    env = os.environ.get(CACHE_ENV)
-    if env is not None:
-        return Path(env) if env not in ("", "0") else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ppocr_lite" / "static"
+    """Folder of converted static graphs (see ``layout.cache_dir``), or None: no cache."""
+    return cache_dir("static")
 
 
 def fingerprint(model: nn.Layer, shape: list[int | None]) -> str:
@@ -74,12 +69,6 @@ def fingerprint(model: nn.Layer, shape: list[int | None]) -> str:
         digest.update(name.encode())
         digest.update(np.ascontiguousarray(value.numpy()).tobytes())
     return digest.hexdigest()[:32]
-
-
-def _prune(root: Path, keep: int = CACHE_ENTRIES) -> None:
-    entries = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    for old in entries[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _cached_export(model: nn.Layer, shape: list[int | None], root: Path, fresh: bool) -> Path:
@@ -98,7 +87,7 @@ def _cached_export(model: nn.Layer, shape: list[int | None], root: Path, fresh: 
         tmp.rename(folder)  # atomic: a concurrent run sees all files or none
     except OSError:  # another process got there first
         shutil.rmtree(tmp, ignore_errors=True)
-    _prune(root)
+    prune_cache(root, CACHE_ENTRIES)
     return folder
 
 
@@ -191,6 +180,13 @@ class ModelRunner:
         self._pending = use_static and os.environ.get("PPOCR_LITE_DYGRAPH", "") in ("", "0")
         self._threads = cpu_threads
         self._cache = cache
+        self.probe: np.ndarray | None = None  # lines the static graph was checked on
+
+    @property
+    def static_dir(self) -> Path | None:
+        """Folder of the cached static graph in use (None: dygraph, or not cached)."""
+        folder = getattr(getattr(self.static, "__self__", None), "model_dir", None)
+        return folder if folder is not None and folder.is_dir() else None
 
     def __call__(self, batch: np.ndarray) -> Any:
         """(N, C, H, W) float32 -> the model's output (probabilities as a NumPy array)."""
@@ -205,5 +201,6 @@ class ModelRunner:
         from ppocr_lite.deploy.export import probe_dynamic_width
 
         dynamic = probe_dynamic_width(self.model, tuple(int(d) for d in batch.shape[1:]))
-        self.static = static_runner(self.model, batch[:2], dynamic, self._threads, self._cache)
+        self.probe = batch[:2]
+        self.static = static_runner(self.model, self.probe, dynamic, self._threads, self._cache)
         self.width = None if dynamic else int(batch.shape[-1])

@@ -11,7 +11,8 @@ import paddle
 from paddle import nn
 
 from ppocr_lite.deploy.convert import Conversion, fit_to_model, to_layout
-from ppocr_lite.engine.checkpoint import check_head_size, strip_suffix
+from ppocr_lite.deploy.layout import strip_suffix
+from ppocr_lite.engine.checkpoint import check_head_size
 from ppocr_lite.errors import ConfigError
 
 logger = logging.getLogger("ppocr_lite")

@@ -23,6 +23,7 @@ import paddle
 from paddle import nn
 
 from ppocr_lite.deploy.convert import Conversion, fit_to_model
+from ppocr_lite.deploy.layout import strip_suffix
 from ppocr_lite.engine.opt_state import load_optimizer_state
 from ppocr_lite.engine.state import TrainState
 from ppocr_lite.errors import ConfigError
@@ -57,15 +58,6 @@ def read_states(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a states dict")
     return data
-
-
-def strip_suffix(path: str | Path) -> Path:
-    """``out/latest.pdparams`` or ``out/latest`` -> ``out/latest``."""
-    text = str(path)
-    for ext in (".pdparams", ".pdopt", ".states"):
-        if text.endswith(ext):
-            return Path(text[: -len(ext)])
-    return Path(text)
 
 
 def _digest(data: bytes) -> list[int]:

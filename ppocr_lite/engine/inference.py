@@ -3,44 +3,32 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import paddle
 
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
-from ppocr_lite.data.transforms import Transform, apply_transforms, build_transforms
+from ppocr_lite.deploy import onnx_cache
+from ppocr_lite.deploy.files import (
+    Prediction,
+    inference_ops,
+    list_images,
+    predict_paths,
+    write_predictions,
+)
+from ppocr_lite.deploy.layout import strip_suffix
 from ppocr_lite.deploy.static import ModelRunner
 from ppocr_lite.deploy.weights import read_weights_for
-from ppocr_lite.engine.checkpoint import check_head_size, strip_suffix
+from ppocr_lite.engine.checkpoint import check_head_size
 from ppocr_lite.engine.components import Components, build_components, select_device
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate
-from ppocr_lite.errors import ConfigError, DataError
+from ppocr_lite.errors import ConfigError
 
 logger = logging.getLogger("ppocr_lite")
-# Files decoded and held in memory at once (each chunk is width-sorted on its own).
-CHUNK = 4096
-DECODE_THREADS = 2
-
-IMAGE_SUFFIXES = {
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".bmp",
-    ".tif",
-    ".tiff",
-    ".webp",
-    ".gif",
-    ".jp2",
-    ".pgm",
-    ".ppm",
-}
 
 
 def load_weights(components: Components, path: str | None) -> None:
@@ -83,124 +71,14 @@ def evaluate_checkpoint(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> dict[str,
     return figures
 
 
-def inference_ops(cfg: Mapping[str, Any], components: Components) -> list[Transform]:
-    """The Eval (else Train) transforms without label ops, keeping only the image."""
-    section = cfg.get("Eval") or cfg.get("Train")
-    if not section:
-        raise ConfigError("inference needs an Eval (or Train) section to know the preprocessing")
-    items = [op for op in section["dataset"]["transforms"] if "KeepKeys" not in op]
-    ops = build_transforms(
-        items,
-        "Eval.dataset.transforms",
-        charset=components.charset,
-        max_text_length=components.gcfg.max_text_length,
-    )
-    return [op for op in ops if not getattr(op, "uses_label", False)]
-
-
-def list_images(path: str | None) -> list[Path]:
-    """One file, or every file in a folder (recursively, sorted)."""
-    if not path:
-        raise ConfigError("Global.infer_img is not set: give an image or a folder")
-    root = Path(path)
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        raise ConfigError(f"Global.infer_img: {root} does not exist")
-    return sorted(p for p in root.rglob("*") if p.is_file())
-
-
-@dataclass
-class Prediction:
-    """Result for one file: text and score, or the reason it could not be read."""
-
-    path: Path
-    text: str = ""
-    score: float = 0.0
-    error: str = ""
-
-
-def _load_one(path: Path, ops: Sequence[Transform]) -> np.ndarray:
-    try:
-        data = apply_transforms({"image": path.read_bytes(), "label": ""}, ops)
-    except DataError as exc:
-        raise DataError(exc.reason, f"{exc.reason}: {exc}") from exc
-    except OSError as exc:
-        raise DataError("unreadable", f"unreadable: {exc}") from exc
-    if data is None:
-        raise DataError("dropped", "dropped by a transform")
-    return data["image"]
-
-
-def _try_load(path: Path, ops: Sequence[Transform]) -> np.ndarray | str:
-    try:
-        return _load_one(path, ops)
-    except DataError as exc:
-        return str(exc)
-
-
-def _stack(images: list[np.ndarray]) -> np.ndarray:
-    """(N, C, H, W): the lines as they are, right-padded with zeros to the widest."""
-    width = max(im.shape[-1] for im in images)
-    out = np.zeros((len(images), *images[0].shape[:-1], width), dtype=np.float32)
-    for i, im in enumerate(images):
-        out[i, ..., : im.shape[-1]] = im
-    return out
-
-
-def _predict_chunk(
-    paths: list[Path], loaded: list[np.ndarray | str], run: ModelRunner, postprocess: Any, size: int
-) -> list[Prediction]:
-    results = [
-        Prediction(path) if isinstance(item, np.ndarray) else Prediction(path, error=item)
-        for path, item in zip(paths, loaded, strict=True)
-    ]
-    # Width-sorted batches: a batch is padded only to its own widest line.
-    good = sorted(
-        (i for i, x in enumerate(loaded) if isinstance(x, np.ndarray)),
-        key=lambda i: loaded[i].shape[-1],
-    )
-    for first in range(0, len(good), size):
-        index = good[first : first + size]
-        decoded = postprocess(run(_stack([loaded[i] for i in index])))
-        for i, (text, score) in zip(index, decoded, strict=True):
-            results[i].text, results[i].score = text, score
-    return results
-
-
-def predict_paths(
-    components: Components, ops: Sequence[Transform], paths: list[Path], batch_size: int
-) -> Iterator[Prediction]:
-    """Recognise ``paths`` in batches; unreadable files yield a Prediction with ``error``.
-
-    Files are decoded and preprocessed by a thread pool (OpenCV releases the GIL) ``CHUNK``
-    at a time; each chunk is cut into width-sorted batches and yielded in input order.
-    """
-    run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
-    with ThreadPoolExecutor(DECODE_THREADS) as pool:
-        for first in range(0, len(paths), CHUNK):
-            part = paths[first : first + CHUNK]
-            loaded = list(pool.map(lambda p: _try_load(p, ops), part))
-            yield from _predict_chunk(part, loaded, run, components.postprocess, batch_size)
-
-
 def infer_images(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction]:
     """Recognise ``Global.infer_img``; print each result and write ``Global.save_res_path``."""
     paths = list_images(gcfg.infer_img)
     components = _prepare(cfg, gcfg)
-    ops = inference_ops(cfg, components)
-    out_path = Path(gcfg.save_res_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    results = []
-    with open(out_path, "w", encoding="utf-8") as out:
-        for pred in predict_paths(components, ops, paths, gcfg.infer_batch_size):
-            results.append(pred)
-            if pred.error:
-                logger.warning("%s: skipped (%s)", pred.path, pred.error)
-                out.write(f"{pred.path}\t\t0\terror: {pred.error}\n")
-            else:
-                logger.info("%s: %s\t%.4f", pred.path, pred.text, pred.score)
-                out.write(f"{pred.path}\t{pred.text}\t{pred.score:.6f}\n")
-    good = sum(1 for r in results if not r.error)
-    logger.info("recognised %d of %d files; results written to %s", good, len(results), out_path)
+    ops = inference_ops(cfg, components.charset, gcfg.max_text_length)
+    run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
+    predictions = predict_paths(run, components.postprocess, ops, paths, gcfg.infer_batch_size)
+    results = write_predictions(predictions, Path(gcfg.save_res_path))
+    if run.static_dir is not None and run.probe is not None:  # for the next run: no Paddle
+        onnx_cache.store(cfg, gcfg, run.static_dir, run.probe, run(run.probe), run.width)
     return results

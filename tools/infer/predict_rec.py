@@ -16,8 +16,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 from ppocr_lite.cli import run_tool  # noqa: E402
 from ppocr_lite.deploy.api import BACKENDS, TextRecognizer  # noqa: E402
-from ppocr_lite.deploy.backends import PRECISIONS  # noqa: E402
 from ppocr_lite.deploy.benchmark import timed_run  # noqa: E402
+from ppocr_lite.deploy.layout import PRECISIONS  # noqa: E402
 from ppocr_lite.deploy.preprocess import list_image_files  # noqa: E402
 
 

@@ -1,0 +1,214 @@
+"""``tools/infer_rec.py`` without Paddle on later runs: the checkpoint's ONNX graph, cached.
+
+For a folder of a few thousand lines, a run's time goes mostly to fixed costs: importing
+Paddle (about 1.2 s on 2 cores), building the model, loading the weights and creating the
+Paddle Inference predictor. The first run with a checkpoint and config pays them, then
+converts its static graph (``deploy/static.py``) to ONNX, checks it against Paddle's output
+and keeps it here. A later run with the same key imports neither Paddle nor the model code:
+onnxruntime runs the graph, with the config's own transforms and post-process, and the run
+writes the same result file.
+
+The key covers what decides the output: the weights' bytes, ``Architecture``, ``PostProcess``,
+the inference transforms, the dictionary, ``max_text_length``, and the source of ppocr_lite's
+model and export code. ``PPOCR_LITE_CACHE_DIR=0`` turns caching off; ``PPOCR_LITE_DYGRAPH=1``
+and ``Global.use_gpu`` skip this path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ppocr_lite.charset import Charset
+from ppocr_lite.config.schema import GlobalConfig
+from ppocr_lite.deploy.files import (
+    Prediction,
+    inference_ops,
+    list_images,
+    predict_paths,
+    write_predictions,
+)
+from ppocr_lite.deploy.layout import cache_dir, prune_cache, strip_suffix
+from ppocr_lite.deploy.spec import ONNX_FILE
+from ppocr_lite.errors import ConfigError
+from ppocr_lite.registry import POSTPROCESSES
+
+logger = logging.getLogger("ppocr_lite")
+ENTRY_FILE = "entry.json"  # written last: a folder without it is not an entry
+ENTRIES = 16  # graphs kept (the least recently used are removed)
+TOLERANCE = 1e-4  # largest |onnx - paddle| probability accepted
+KEY_VERSION = "onnx-cache-1"
+PACKAGE = Path(__file__).resolve().parent.parent
+# The code that decides the exported graph: a change to it makes new keys.
+GRAPH_CODE = ("modeling", "deploy/export.py", "deploy/static.py")
+
+
+class OtherWidth(Exception):
+    """A batch is not as wide as the cached fixed-width graph."""
+
+
+def cache_root(gcfg: GlobalConfig) -> Path | None:
+    """The cache folder, or None when this path does not apply (GPU, dygraph, no onnxruntime,
+    caching off)."""
+    if gcfg.use_gpu or os.environ.get("PPOCR_LITE_DYGRAPH", "") not in ("", "0"):
+        return None
+    if importlib.util.find_spec("onnxruntime") is None:
+        return None
+    return cache_dir("onnx")
+
+
+def weights_file(gcfg: GlobalConfig) -> Path | None:
+    """The ``.pdparams`` that inference loads (``checkpoints``, else ``pretrained_model``)."""
+    path = gcfg.checkpoints or gcfg.pretrained_model
+    if not path:
+        return None
+    params = Path(f"{strip_suffix(path)}.pdparams")
+    return params if params.is_file() else None
+
+
+def _code_digest() -> bytes:
+    digest = hashlib.sha256()
+    for part in GRAPH_CODE:
+        target = PACKAGE / part
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for file in files:
+            digest.update(str(file.relative_to(PACKAGE)).encode())
+            digest.update(file.read_bytes())
+    return digest.digest()
+
+
+def cache_key(cfg: Mapping[str, Any], gcfg: GlobalConfig, charset: Charset, weights: Path) -> str:
+    """Hex digest of everything that decides the recognised text of an image."""
+    section = cfg.get("Eval") or cfg.get("Train") or {}
+    settings = {
+        "Architecture": cfg.get("Architecture"),
+        "PostProcess": cfg.get("PostProcess"),
+        "transforms": (section.get("dataset") or {}).get("transforms"),
+        "chars": charset.chars,
+        "lower": charset.lower,
+        "max_text_length": gcfg.max_text_length,
+    }
+    digest = hashlib.sha256(KEY_VERSION.encode())
+    digest.update(json.dumps(settings, sort_keys=True, default=str, ensure_ascii=False).encode())
+    digest.update(_code_digest())
+    with open(weights, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+def _entry(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> tuple[Path, Charset] | None:
+    root = cache_root(gcfg)
+    weights = weights_file(gcfg)
+    if root is None or weights is None:
+        return None
+    charset = Charset.from_config(gcfg.character_dict_path, gcfg.use_space_char)
+    return root / cache_key(cfg, gcfg, charset, weights), charset
+
+
+def run_cached(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction] | None:
+    """Recognise ``Global.infer_img`` with the cached ONNX graph of the checkpoint.
+
+    Returns:
+        The predictions (also logged and written to ``Global.save_res_path``), or None when
+        there is no cached graph for this checkpoint and config, or a batch is wider or
+        narrower than a fixed-width graph: the caller then runs the Paddle path, which
+        rewrites the result file.
+    """
+    found = _entry(cfg, gcfg)
+    if found is None or not (found[0] / ENTRY_FILE).is_file():
+        return None
+    entry, charset = found
+    meta = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8"))
+    paths = list_images(gcfg.infer_img)
+    postprocess = POSTPROCESSES.build(cfg["PostProcess"], "PostProcess", charset=charset)
+    ops = inference_ops(cfg, charset, gcfg.max_text_length)
+    from ppocr_lite.deploy.onnx_backend import OnnxBackend
+
+    backend = OnnxBackend(entry)
+    width = meta.get("width")
+    logger.info("loaded %s as its cached ONNX graph %s", weights_file(gcfg), entry)
+    os.utime(entry)  # most recently used: pruned last
+
+    def run(batch: np.ndarray) -> np.ndarray:
+        if width is not None and batch.shape[-1] != width:
+            raise OtherWidth(f"a batch {batch.shape[-1]} wide, the cached graph takes {width}")
+        return backend.run(batch)
+
+    try:
+        predictions = predict_paths(run, postprocess, ops, paths, gcfg.infer_batch_size)
+        return write_predictions(predictions, Path(gcfg.save_res_path))
+    except OtherWidth as exc:
+        logger.info("%s: running the checkpoint with Paddle", exc)
+        return None
+
+
+def store(
+    cfg: Mapping[str, Any],
+    gcfg: GlobalConfig,
+    static_dir: Path,
+    probe: np.ndarray,
+    want: np.ndarray,
+    width: int | None,
+) -> Path | None:
+    """Convert the static graph in ``static_dir`` to ONNX and cache it for ``run_cached``.
+
+    Args:
+        static_dir: The exported static graph of the checkpoint (``ModelRunner.static_dir``).
+        probe: A preprocessed batch, and ``want`` the static graph's output on it: the ONNX
+            graph is kept only if it gives the same within ``TOLERANCE``.
+        width: The graph's fixed input width, or None when it takes any width.
+
+    Returns:
+        The cache entry, or None when there is no cache, paddle2onnx is missing or the
+        conversion fails or disagrees (logged; inference itself is not affected).
+    """
+    found = _entry(cfg, gcfg)
+    if found is None or importlib.util.find_spec("paddle2onnx") is None:
+        return None
+    entry = found[0]
+    if (entry / ENTRY_FILE).is_file():
+        return entry
+    from ppocr_lite.deploy.onnx_backend import OnnxBackend, export_onnx
+
+    start = time.perf_counter()
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp_", dir=entry.parent))
+    except OSError as exc:
+        logger.warning("cannot cache the ONNX graph in %s (%s)", entry.parent, exc)
+        return None
+    try:
+        export_onnx(static_dir, tmp / ONNX_FILE)
+        diff = float(np.abs(OnnxBackend(tmp).run(probe) - want).max())
+        if diff > TOLERANCE:
+            logger.warning("ONNX graph differs from Paddle's by %.2e: not cached", diff)
+            return None
+        meta = {"width": width, "weights": str(weights_file(gcfg)), "max_diff": diff}
+        (tmp / ENTRY_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        tmp.rename(entry)  # atomic: a concurrent run sees a whole entry or none
+    except (ConfigError, OSError) as exc:
+        logger.warning("ONNX graph not cached (%s)", exc)
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    prune_cache(entry.parent, ENTRIES)
+    logger.info(
+        "cached the ONNX graph in %s (%.1f s, max |onnx - paddle| = %.1e): later runs with "
+        "this checkpoint and config skip Paddle",
+        entry,
+        time.perf_counter() - start,
+        diff,
+    )
+    return entry

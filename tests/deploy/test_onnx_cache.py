@@ -1,0 +1,139 @@
+"""tools/infer_rec.py: the second run with a checkpoint and config uses its cached ONNX graph,
+imports no Paddle, and writes the same results as the Paddle path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ppocr_lite.config.overrides import apply_overrides
+from ppocr_lite.config.schema import parse_global
+from ppocr_lite.config.validate import check_config
+from ppocr_lite.deploy import onnx_cache
+from ppocr_lite.engine.inference import infer_images
+
+from ..conftest import ROOT
+from .conftest import Exported
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PPOCR_LITE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PPOCR_LITE_DYGRAPH", raising=False)
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, images: list[bytes]) -> Path:
+    out = tmp_path / "imgs"
+    out.mkdir()
+    for i, data in enumerate(images[:40]):
+        (out / f"line_{i:03d}.jpg").write_bytes(data)
+    (out / "broken.jpg").write_bytes(b"not an image")
+    return out
+
+
+def _config(exported: Exported, folder: Path, result: Path) -> dict:
+    return apply_overrides(
+        exported.cfg,
+        [
+            f"Global.infer_img={folder}",
+            f"Global.save_res_path={result}",
+            "Global.infer_batch_size=8",
+        ],
+    )
+
+
+def _rows(path: Path) -> list[list[str]]:
+    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _same_results(a: Path, b: Path) -> None:
+    rows_a, rows_b = _rows(a), _rows(b)
+    assert [r[:2] for r in rows_a] == [r[:2] for r in rows_b]  # files and texts
+    for x, y in zip(rows_a, rows_b, strict=True):
+        assert abs(float(x[2]) - float(y[2])) < 1e-4, (x, y)
+    assert any(r[1] for r in rows_a)
+    assert [r[3] for r in rows_a if r[0].endswith("broken.jpg")][0].startswith("error")
+
+
+def test_second_run_reads_the_cached_graph_and_writes_the_same_file(
+    exported: Exported, folder: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    cfg = _config(exported, folder, tmp_path / "paddle.txt")
+    gcfg = check_config(cfg, exported.name, sections=(), optional=())
+    assert onnx_cache.run_cached(cfg, gcfg) is None  # nothing cached yet
+    first = infer_images(cfg, gcfg)
+    entries = list((cache_dir / "onnx").iterdir())
+    assert len(entries) == 1 and (entries[0] / onnx_cache.ENTRY_FILE).is_file()
+    cfg2 = _config(exported, folder, tmp_path / "onnx.txt")
+    second = onnx_cache.run_cached(cfg2, parse_global(cfg2["Global"]))
+    assert second is not None and len(second) == len(first) == 41
+    _same_results(tmp_path / "paddle.txt", tmp_path / "onnx.txt")
+
+
+def test_the_cached_run_of_the_tool_imports_no_paddle(
+    exported: Exported, folder: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    tool = str(ROOT / "tools" / "infer_rec.py")
+    overrides = [f"Global.infer_img={folder}", "Global.infer_batch_size=8"]
+
+    def run(result: Path) -> str:
+        script = (
+            "import runpy, sys\n"
+            f"sys.argv = {[tool, '-c', str(exported.config_path), '-o', *overrides]!r}"
+            f" + ['Global.save_res_path={result}']\n"
+            "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+            "print('PADDLE_IMPORTED' if 'paddle' in sys.modules else 'NO_PADDLE')\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+        )
+        return proc.stdout + proc.stderr
+
+    first = run(tmp_path / "first.txt")
+    assert "PADDLE_IMPORTED" in first and "cached the ONNX graph" in first
+    second = run(tmp_path / "second.txt")
+    assert "NO_PADDLE" in second and "cached ONNX graph" in second
+    _same_results(tmp_path / "first.txt", tmp_path / "second.txt")
+
+
+def test_other_weights_or_a_wrong_width_fall_back_to_paddle(
+    export_cache: Callable[[str], Exported], folder: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    exported = export_cache("crnn_mv3")
+    cfg = _config(exported, folder, tmp_path / "paddle.txt")
+    gcfg = check_config(cfg, exported.name, sections=(), optional=())
+    infer_images(cfg, gcfg)
+    (entry,) = (cache_dir / "onnx").iterdir()
+    assert onnx_cache.run_cached(cfg, gcfg) is not None
+    # A graph that takes another width than the lines: the Paddle path runs instead.
+    meta = json.loads((entry / onnx_cache.ENTRY_FILE).read_text(encoding="utf-8"))
+    (entry / onnx_cache.ENTRY_FILE).write_text(json.dumps({**meta, "width": 7}), encoding="utf-8")
+    assert onnx_cache.run_cached(cfg, gcfg) is None
+    # Other weights, or another dictionary size: another key.
+    other = tmp_path / "other.pdparams"
+    other.write_bytes(exported.checkpoint.with_suffix(".pdparams").read_bytes() + b"\0")
+    moved = apply_overrides(cfg, [f"Global.checkpoints={tmp_path / 'other'}"])
+    assert onnx_cache.run_cached(moved, parse_global(moved["Global"])) is None
+    spaced = apply_overrides(cfg, ["Global.use_space_char=true"])
+    assert onnx_cache.run_cached(spaced, parse_global(spaced["Global"])) is None
+
+
+def test_no_cached_path_on_gpu_dygraph_or_cache_off(
+    export_cache: Callable[[str], Exported], monkeypatch: pytest.MonkeyPatch, cache_dir: Path
+) -> None:
+    cfg = export_cache("crnn_mv3").cfg
+    assert onnx_cache.cache_root(parse_global(cfg["Global"])) == cache_dir / "onnx"
+    gpu = apply_overrides(cfg, ["Global.use_gpu=true"])
+    assert onnx_cache.cache_root(parse_global(gpu["Global"])) is None
+    monkeypatch.setenv("PPOCR_LITE_DYGRAPH", "1")
+    assert onnx_cache.cache_root(parse_global(cfg["Global"])) is None
+    monkeypatch.delenv("PPOCR_LITE_DYGRAPH")
+    monkeypatch.setenv("PPOCR_LITE_CACHE_DIR", "0")
+    assert onnx_cache.cache_root(parse_global(cfg["Global"])) is None
