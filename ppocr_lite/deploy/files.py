@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.transforms import Transform, apply_transforms, build_transforms
 from ppocr_lite.errors import ConfigError, DataError
 
@@ -147,6 +148,21 @@ def predict_paths(
             part = paths[first : first + CHUNK]
             loaded = list(pool.map(lambda p: _try_load(p, ops), part))
             yield from _predict_chunk(part, loaded, run, postprocess, batch_size)
+
+
+def recognise_files(
+    cfg: Mapping[str, Any],
+    gcfg: GlobalConfig,
+    charset: Charset,
+    postprocess: Any,
+    run: Runner,
+    paths: list[Path],
+) -> list[Prediction]:
+    """Recognise ``paths`` with the config's inference transforms, ``run`` and ``postprocess``;
+    log each result and write ``Global.save_res_path``."""
+    ops = inference_ops(cfg, charset, gcfg.max_text_length)
+    predictions = predict_paths(run, postprocess, ops, paths, gcfg.infer_batch_size)
+    return write_predictions(predictions, Path(gcfg.save_res_path))
 
 
 def write_predictions(predictions: Iterable[Prediction], out_path: Path) -> list[Prediction]:

@@ -32,13 +32,7 @@ import numpy as np
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import GlobalConfig
-from ppocr_lite.deploy.files import (
-    Prediction,
-    inference_ops,
-    list_images,
-    predict_paths,
-    write_predictions,
-)
+from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
 from ppocr_lite.deploy.layout import cache_dir, prune_cache, strip_suffix
 from ppocr_lite.deploy.spec import ONNX_FILE
 from ppocr_lite.errors import ConfigError
@@ -130,14 +124,17 @@ def run_cached(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction] |
     if found is None or not (found[0] / ENTRY_FILE).is_file():
         return None
     entry, charset = found
-    meta = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8"))
     paths = list_images(gcfg.infer_img)
     postprocess = POSTPROCESSES.build(cfg["PostProcess"], "PostProcess", charset=charset)
-    ops = inference_ops(cfg, charset, gcfg.max_text_length)
     from ppocr_lite.deploy.onnx_backend import OnnxBackend
 
-    backend = OnnxBackend(entry)
-    width = meta.get("width")
+    try:
+        width = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8")).get("width")
+        backend = OnnxBackend(entry)
+    except Exception as exc:  # noqa: BLE001 - a damaged entry: convert again
+        logger.warning("cached ONNX graph %s unusable (%s): converting again", entry, exc)
+        shutil.rmtree(entry, ignore_errors=True)
+        return None
     logger.info("loaded %s as its cached ONNX graph %s", weights_file(gcfg), entry)
     os.utime(entry)  # most recently used: pruned last
 
@@ -147,8 +144,7 @@ def run_cached(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction] |
         return backend.run(batch)
 
     try:
-        predictions = predict_paths(run, postprocess, ops, paths, gcfg.infer_batch_size)
-        return write_predictions(predictions, Path(gcfg.save_res_path))
+        return recognise_files(cfg, gcfg, charset, postprocess, run, paths)
     except OtherWidth as exc:
         logger.info("%s: running the checkpoint with Paddle", exc)
         return None

@@ -12,13 +12,7 @@ import paddle
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.deploy import onnx_cache
-from ppocr_lite.deploy.files import (
-    Prediction,
-    inference_ops,
-    list_images,
-    predict_paths,
-    write_predictions,
-)
+from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
 from ppocr_lite.deploy.layout import strip_suffix
 from ppocr_lite.deploy.static import ModelRunner
 from ppocr_lite.deploy.weights import read_weights_for
@@ -75,10 +69,8 @@ def infer_images(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction]
     """Recognise ``Global.infer_img``; print each result and write ``Global.save_res_path``."""
     paths = list_images(gcfg.infer_img)
     components = _prepare(cfg, gcfg)
-    ops = inference_ops(cfg, components.charset, gcfg.max_text_length)
     run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
-    predictions = predict_paths(run, components.postprocess, ops, paths, gcfg.infer_batch_size)
-    results = write_predictions(predictions, Path(gcfg.save_res_path))
+    results = recognise_files(cfg, gcfg, components.charset, components.postprocess, run, paths)
     if run.static_dir is not None and run.probe is not None:  # for the next run: no Paddle
         onnx_cache.store(cfg, gcfg, run.static_dir, run.probe, run(run.probe), run.width)
     return results

@@ -103,7 +103,7 @@ def test_the_cached_run_of_the_tool_imports_no_paddle(
     _same_results(tmp_path / "first.txt", tmp_path / "second.txt")
 
 
-def test_other_weights_or_a_wrong_width_fall_back_to_paddle(
+def test_other_weights_a_wrong_width_or_a_damaged_entry_fall_back_to_paddle(
     export_cache: Callable[[str], Exported], folder: Path, tmp_path: Path, cache_dir: Path
 ) -> None:
     exported = export_cache("crnn_mv3")
@@ -116,6 +116,11 @@ def test_other_weights_or_a_wrong_width_fall_back_to_paddle(
     meta = json.loads((entry / onnx_cache.ENTRY_FILE).read_text(encoding="utf-8"))
     (entry / onnx_cache.ENTRY_FILE).write_text(json.dumps({**meta, "width": 7}), encoding="utf-8")
     assert onnx_cache.run_cached(cfg, gcfg) is None
+    # A damaged entry is removed, and the next Paddle run caches the graph again.
+    (entry / "inference.onnx").write_bytes(b"truncated")
+    assert onnx_cache.run_cached(cfg, gcfg) is None and not entry.exists()
+    infer_images(cfg, gcfg)
+    assert onnx_cache.run_cached(cfg, gcfg) is not None
     # Other weights, or another dictionary size: another key.
     other = tmp_path / "other.pdparams"
     other.write_bytes(exported.checkpoint.with_suffix(".pdparams").read_bytes() + b"\0")
