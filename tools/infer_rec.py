@@ -17,7 +17,7 @@ def main() -> None:
     args = parse_args(__doc__)
     # A checkpoint and config seen before: its cached ONNX graph, without importing Paddle.
     cfg = read_config(args)
-    if run_cached(cfg, parse_global(cfg.get("Global"), args.config)) is not None:
+    if run_cached(cfg, parse_global(cfg.get("Global"), args.config, warn=False)) is not None:
         return
     from ppocr_lite.engine.inference import infer_images
 

@@ -163,15 +163,16 @@ def _check_values(cfg: GlobalConfig) -> None:
         raise ConfigError(f"Global.max_bad_ratio must be within [0, 1], got {cfg.max_bad_ratio}")
 
 
-_WARNED: set[tuple[str, ...]] = set()
-
-
-def parse_global(section: Mapping[str, Any] | None, source: str = "config") -> GlobalConfig:
+def parse_global(
+    section: Mapping[str, Any] | None, source: str = "config", warn: bool = True
+) -> GlobalConfig:
     """Validate and type the ``Global`` section.
 
     Args:
         section: The raw ``Global`` mapping (may be None).
         source: Config file name, for messages.
+        warn: Log the PaddleOCR keys that are ignored (off for a look before the full check,
+            which warns).
 
     Returns:
         A frozen GlobalConfig.
@@ -188,8 +189,7 @@ def parse_global(section: Mapping[str, Any] | None, source: str = "config") -> G
             raise ConfigError(
                 f"{source}: unknown key 'Global.{key}'{did_you_mean(key, list(known))}"
             )
-    if ignored and tuple(ignored) not in _WARNED:  # a tool may parse Global twice: warn once
-        _WARNED.add(tuple(ignored))
+    if ignored and warn:
         logger.warning(
             "Global: ignoring PaddleOCR keys not used by ppocr_lite: %s", ", ".join(ignored)
         )

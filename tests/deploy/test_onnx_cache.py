@@ -126,8 +126,11 @@ def test_other_weights_a_wrong_width_or_a_damaged_entry_fall_back_to_paddle(
     other.write_bytes(exported.checkpoint.with_suffix(".pdparams").read_bytes() + b"\0")
     moved = apply_overrides(cfg, [f"Global.checkpoints={tmp_path / 'other'}"])
     assert onnx_cache.run_cached(moved, parse_global(moved["Global"])) is None
-    spaced = apply_overrides(cfg, ["Global.use_space_char=true"])
-    assert onnx_cache.run_cached(spaced, parse_global(spaced["Global"])) is None
+    longer = tmp_path / "dict.txt"
+    chars = Path(gcfg.character_dict_path).read_text(encoding="utf-8")
+    longer.write_text(chars.rstrip("\n") + "\n\u4e00\n", encoding="utf-8")
+    other_dict = apply_overrides(cfg, [f"Global.character_dict_path={longer}"])
+    assert onnx_cache.run_cached(other_dict, parse_global(other_dict["Global"])) is None
 
 
 def test_no_cached_path_on_gpu_dygraph_or_cache_off(

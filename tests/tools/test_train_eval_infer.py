@@ -111,7 +111,9 @@ def test_changed_dictionary_refused_on_resume(tiny_config: dict[str, Any], tmp_p
     source = Path(tiny_config["Global"]["character_dict_path"]).read_text(encoding="utf-8")
     bigger.write_text(source + "日\n", encoding="utf-8")
     proc = run_tool(
-        "train.py", cfg_path, f"Global.checkpoints={out / 'latest'}",
+        "train.py",
+        cfg_path,
+        f"Global.checkpoints={out / 'latest'}",
         f"Global.character_dict_path={bigger}",
     )
     assert proc.returncode == 2
