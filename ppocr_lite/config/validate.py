@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from ppocr_lite.optim.build import build_lr_fn
 from ppocr_lite.registry import DATASETS, LOSSES, METRICS, POSTPROCESSES, SAMPLERS, TRANSFORMS
 
 DATA_INJECTED = ("charset", "max_text_length")
+
+logger = logging.getLogger("ppocr_lite")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -94,6 +97,23 @@ def _check_file(path: str | None, key: str, suffix: str = ".pdparams") -> None:
         )
 
 
+def _warn_guided_neck(arch: Mapping[str, Any], source: str) -> None:
+    """Warn when ``Neck.use_guide`` freezes the backbone of a model that has no other head.
+
+    The guided SVTR neck stops gradients into the backbone; in PP-OCRv3/v4 the second head of a
+    MultiHead trains it. With a single head the backbone stays at its initial weights.
+    """
+    neck, head = arch.get("Neck") or {}, arch.get("Head") or {}
+    if neck.get("use_guide") and head.get("name") != "MultiHead":
+        logger.warning(
+            "%s: Architecture.Neck.use_guide is true but the head is %s, not MultiHead: no "
+            "gradient reaches the backbone, which keeps its initial (or pretrained) weights. "
+            "Set use_guide: false unless the frozen backbone is intended.",
+            source,
+            head.get("name"),
+        )
+
+
 def check_config(
     cfg: Mapping[str, Any],
     source: str,
@@ -126,6 +146,7 @@ def check_config(
         if "Train" in sections:
             # Schedules are pure and cheap: building one checks its values (e.g. a negative LR).
             build_lr_fn(cfg.get("Optimizer") or {}, step_each_epoch=1, epochs=gcfg.epoch_num)
+            _warn_guided_neck(cfg.get("Architecture") or {}, source)
         POSTPROCESSES.check(cfg.get("PostProcess") or {}, "PostProcess", ("charset",))
         METRICS.check(cfg.get("Metric") or {"name": "RecMetric"}, "Metric")
         for name in (*sections, *(o for o in optional if cfg.get(o))):

@@ -92,3 +92,27 @@ def test_typo_fails_fast_from_the_command_line(tmp_path: Path) -> None:
         and "learning_rate" in proc.stderr
     )
     assert elapsed < 5.0, f"took {elapsed:.1f} CPU seconds"
+
+
+def test_a_guided_neck_without_a_second_head_is_warned(caplog: pytest.LogCaptureFixture) -> None:
+    """use_guide stops gradients into the backbone: with a lone CTC head it would never train."""
+    import logging
+
+    cfg = load_config(ROOT / "configs" / "rec" / "svtr_lcnet.yml")
+    cfg["Global"]["character_dict_path"] = str(ROOT / cfg["Global"]["character_dict_path"])
+    for section in ("Train", "Eval"):
+        cfg[section]["dataset"]["data_dir"] = str(ROOT / cfg[section]["dataset"]["data_dir"])
+
+    def warnings() -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="ppocr_lite"):
+            check_config(cfg, "svtr_lcnet.yml")
+        return [r.getMessage() for r in caplog.records if "use_guide" in r.getMessage()]
+
+    assert cfg["Architecture"]["Neck"]["use_guide"] is False and warnings() == []
+    cfg["Architecture"]["Neck"]["use_guide"] = True
+    (line,) = warnings()
+    assert "svtr_lcnet.yml" in line and "CTCHead" in line and "backbone" in line
+    multihead = load_config(ROOT / "configs" / "rec" / "svtr_lcnet_multihead.yml")["Architecture"]
+    cfg["Architecture"] = multihead  # PP-OCRv3's guided CTC branch, trained by the SAR head
+    assert warnings() == []
