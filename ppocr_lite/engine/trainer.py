@@ -19,6 +19,7 @@ from ppocr_lite.engine.amp import Amp
 from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate, target_texts
+from ppocr_lite.engine.host_memory import HeapTrimmer
 from ppocr_lite.engine.logging import MetricsWriter, format_eta
 from ppocr_lite.engine.meters import BadSamples, StepTimer
 from ppocr_lite.engine.state import TrainState
@@ -74,6 +75,7 @@ class Trainer:
         tune_cpu_math(paddle.get_device())
         self.timer = StepTimer(parts.gcfg.log_smooth_window)
         self.bad = BadSamples()
+        self.heap = HeapTrimmer()
         self.nan_streak = 0
         self.stop_reason = ""
         self.last_eval_step = -1
@@ -112,6 +114,7 @@ class Trainer:
             reader = time.perf_counter() - tick
             self._account_bad(batch)
             out = self.train_step(batch)
+            self.heap.after_step()
             self.state.epoch_step += 1
             self.state.global_step += 0 if out.skipped else 1
             self.timer.add(reader, time.perf_counter() - tick, batch.size)
@@ -250,6 +253,7 @@ class Trainer:
         c = self.p.components
         self.last_eval_step = self.state.global_step
         figures = evaluate(c.model, self.p.eval_loader, c.postprocess, c.metric)
+        self.heap.rearm()
         s, main = self.state, self.p.main_indicator
         better = schedule.is_better(figures, s.best_metrics, main, self.p.second_indicator)
         if better:
