@@ -218,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(exc, file=sys.stderr)
             return 2
     work = args.work or tempfile.mkdtemp(prefix="ppocr_lite_bench_")
+    os.makedirs(work, exist_ok=True)
     # ppocr_lite's converted graphs: a cache of this run only, so the first runs are cold.
     os.environ["PPOCR_LITE_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache_", dir=work)
     start = time.perf_counter()

@@ -109,7 +109,14 @@ def _stack(images: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-Runner = Callable[[np.ndarray], Any]
+# Batches in, the model's outputs out, in the same order (lazily: one may be in flight while
+# the next is stacked). ``per_batch`` makes one from a function of a single batch.
+Runner = Callable[[Iterable[np.ndarray]], Iterable[Any]]
+
+
+def per_batch(run: Callable[[np.ndarray], Any]) -> Runner:
+    """A Runner that calls ``run`` on each batch in turn."""
+    return lambda batches: (run(batch) for batch in batches)
 
 
 def _predict_chunk(
@@ -124,10 +131,10 @@ def _predict_chunk(
         (i for i, x in enumerate(loaded) if isinstance(x, np.ndarray)),
         key=lambda i: loaded[i].shape[-1],
     )
-    for first in range(0, len(good), size):
-        index = good[first : first + size]
-        decoded = postprocess(run(_stack([loaded[i] for i in index])))
-        for i, (text, score) in zip(index, decoded, strict=True):
+    batches = [good[first : first + size] for first in range(0, len(good), size)]
+    outputs = run(_stack([loaded[i] for i in index]) for index in batches)
+    for index, output in zip(batches, outputs, strict=True):
+        for i, (text, score) in zip(index, postprocess(output), strict=True):
             results[i].text, results[i].score = text, score
     return results
 
@@ -138,7 +145,8 @@ def predict_paths(
     """Recognise ``paths`` in batches; unreadable files yield a Prediction with ``error``.
 
     Args:
-        run: (N, C, H, W) float32 -> the model's output, which ``postprocess`` decodes.
+        run: (N, C, H, W) float32 batches -> the model's outputs, in order, which
+            ``postprocess`` decodes (``per_batch`` turns a one-batch function into one).
 
     Files are decoded and preprocessed by a thread pool (OpenCV releases the GIL) ``CHUNK``
     at a time; each chunk is cut into width-sorted batches and yielded in input order.

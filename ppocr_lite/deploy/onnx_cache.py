@@ -5,8 +5,9 @@ Paddle (about 1.2 s on 2 cores), building the model, loading the weights and cre
 Paddle Inference predictor. The first run with a checkpoint and config pays them, then
 converts its static graph (``deploy/static.py``) to ONNX, checks it against Paddle's output
 and keeps it here. A later run with the same key imports neither Paddle nor the model code:
-onnxruntime runs the graph, with the config's own transforms and post-process, and the run
-writes the same result file.
+OpenVINO runs the graph when it is installed and agreed with Paddle at conversion, else
+onnxruntime; either uses the config's own transforms and post-process and writes the same
+result file.
 
 The key covers what decides the output: the weights' bytes, ``Architecture``, ``PostProcess``,
 the inference transforms, the dictionary, ``max_text_length``, and the source of ppocr_lite's
@@ -24,7 +25,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,9 @@ import numpy as np
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import GlobalConfig
-from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
+from ppocr_lite.deploy.files import Prediction, Runner, list_images, per_batch, recognise_files
 from ppocr_lite.deploy.layout import cache_dir, prune_cache, strip_suffix
+from ppocr_lite.deploy.openvino_backend import openvino_installed
 from ppocr_lite.deploy.spec import ONNX_FILE
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import POSTPROCESSES
@@ -42,7 +44,9 @@ logger = logging.getLogger("ppocr_lite")
 ENTRY_FILE = "entry.json"  # written last: a folder without it is not an entry
 ENTRIES = 16  # graphs kept (the least recently used are removed)
 TOLERANCE = 1e-4  # largest |onnx - paddle| probability accepted
-KEY_VERSION = "onnx-cache-1"
+ENGINE_ENV = "PPOCR_LITE_ONNX_ENGINE"
+ENGINES = ("", "openvino", "onnxruntime")
+KEY_VERSION = "onnx-cache-2"  # 2: entries record the OpenVINO check
 PACKAGE = Path(__file__).resolve().parent.parent
 # The code that decides the exported graph: a change to it makes new keys.
 GRAPH_CODE = ("modeling", "deploy/export.py", "deploy/static.py")
@@ -126,28 +130,83 @@ def run_cached(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction] |
     entry, charset = found
     paths = list_images(gcfg.infer_img)
     postprocess = POSTPROCESSES.build(cfg["PostProcess"], "PostProcess", charset=charset)
-    from ppocr_lite.deploy.onnx_backend import OnnxBackend
-
+    wanted = wanted_engine()
     try:
-        width = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8")).get("width")
-        backend = OnnxBackend(entry)
+        meta = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8"))
+        engine, runner = _open_engine(entry, meta, wanted)
     except Exception as exc:  # noqa: BLE001 - a damaged entry: convert again
         logger.warning("cached ONNX graph %s unusable (%s): converting again", entry, exc)
         shutil.rmtree(entry, ignore_errors=True)
         return None
-    logger.info("loaded %s as its cached ONNX graph %s", weights_file(gcfg), entry)
+    logger.info("loaded %s as its cached ONNX graph %s (%s)", weights_file(gcfg), entry, engine)
     os.utime(entry)  # most recently used: pruned last
+    width = meta.get("width")
 
-    def run(batch: np.ndarray) -> np.ndarray:
-        if width is not None and batch.shape[-1] != width:
-            raise OtherWidth(f"a batch {batch.shape[-1]} wide, the cached graph takes {width}")
-        return backend.run(batch)
+    def checked(batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for batch in batches:
+            if width is not None and batch.shape[-1] != width:
+                raise OtherWidth(f"a batch {batch.shape[-1]} wide, the cached graph takes {width}")
+            yield batch
+
+    def run(batches: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
+        return runner(checked(batches))
 
     try:
         return recognise_files(cfg, gcfg, charset, postprocess, run, paths)
     except OtherWidth as exc:
         logger.info("%s: running the checkpoint with Paddle", exc)
         return None
+
+
+def wanted_engine() -> str:
+    """``PPOCR_LITE_ONNX_ENGINE``: ``openvino``, ``onnxruntime`` or empty (the faster one).
+
+    Raises:
+        ConfigError: for any other value.
+    """
+    wanted = os.environ.get(ENGINE_ENV, "")
+    if wanted not in ENGINES:
+        raise ConfigError(
+            f"{ENGINE_ENV}={wanted!r}: set it to openvino or onnxruntime, or unset it"
+        )
+    return wanted
+
+
+def _open_engine(entry: Path, meta: Mapping[str, Any], wanted: str) -> tuple[str, Runner]:
+    """OpenVINO when it is installed and passed the check at conversion, else onnxruntime
+    (also when ``wanted`` says so)."""
+    openvino_ok = meta.get("openvino_max_diff") is not None and openvino_installed()
+    if wanted != "onnxruntime" and openvino_ok:
+        from ppocr_lite.deploy.openvino_backend import OpenVinoBackend
+
+        return "openvino", OpenVinoBackend(entry, keep_compiled=True).run_many
+    if wanted == "openvino":
+        logger.warning(
+            "%s=openvino: OpenVINO is not installed or did not pass the check when %s was "
+            "cached; onnxruntime runs it",
+            ENGINE_ENV,
+            entry,
+        )
+    from ppocr_lite.deploy.onnx_backend import OnnxBackend
+
+    return "onnxruntime", per_batch(OnnxBackend(entry).run)
+
+
+def _check_openvino(folder: Path, probe: np.ndarray, want: np.ndarray) -> float | None:
+    """max |openvino - paddle| on ``probe``, or None when OpenVINO is absent or disagrees."""
+    if not openvino_installed():
+        return None
+    from ppocr_lite.deploy.openvino_backend import OpenVinoBackend
+
+    try:
+        diff = float(np.abs(OpenVinoBackend(folder, keep_compiled=True).run(probe) - want).max())
+    except Exception as exc:  # noqa: BLE001 - any OpenVINO failure: onnxruntime runs it
+        logger.warning("OpenVINO cannot run the ONNX graph (%s): onnxruntime will", exc)
+        return None
+    if diff > TOLERANCE:
+        logger.warning("OpenVINO differs from Paddle by %.2e: onnxruntime will run it", diff)
+        return None
+    return diff
 
 
 def store(
@@ -191,7 +250,12 @@ def store(
         if diff > TOLERANCE:
             logger.warning("ONNX graph differs from Paddle's by %.2e: not cached", diff)
             return None
-        meta = {"width": width, "weights": str(weights_file(gcfg)), "max_diff": diff}
+        meta = {
+            "width": width,
+            "weights": str(weights_file(gcfg)),
+            "max_diff": diff,
+            "openvino_max_diff": _check_openvino(tmp, probe, want),
+        }
         (tmp / ENTRY_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         tmp.rename(entry)  # atomic: a concurrent run sees a whole entry or none
     except (ConfigError, OSError) as exc:

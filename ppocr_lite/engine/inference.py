@@ -12,7 +12,7 @@ import paddle
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.deploy import onnx_cache
-from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
+from ppocr_lite.deploy.files import Prediction, list_images, per_batch, recognise_files
 from ppocr_lite.deploy.layout import strip_suffix
 from ppocr_lite.deploy.static import ModelRunner
 from ppocr_lite.deploy.weights import read_weights_for
@@ -70,7 +70,9 @@ def infer_images(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction]
     paths = list_images(gcfg.infer_img)
     components = _prepare(cfg, gcfg)
     run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
-    results = recognise_files(cfg, gcfg, components.charset, components.postprocess, run, paths)
+    results = recognise_files(
+        cfg, gcfg, components.charset, components.postprocess, per_batch(run), paths
+    )
     if run.static_dir is not None and run.probe is not None:  # for the next run: no Paddle
         onnx_cache.store(cfg, gcfg, run.static_dir, run.probe, run(run.probe), run.width)
     return results

@@ -3,7 +3,9 @@ imports no Paddle, and writes the same results as the Paddle path."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import logging
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from ppocr_lite.config.schema import parse_global
 from ppocr_lite.config.validate import check_config
 from ppocr_lite.deploy import onnx_cache
 from ppocr_lite.engine.inference import infer_images
+from ppocr_lite.errors import ConfigError
 
 from ..conftest import ROOT
 from .conftest import Exported
@@ -63,7 +66,12 @@ def _same_results(a: Path, b: Path) -> None:
 
 
 def test_second_run_reads_the_cached_graph_and_writes_the_same_file(
-    exported: Exported, folder: Path, tmp_path: Path, cache_dir: Path
+    exported: Exported,
+    folder: Path,
+    tmp_path: Path,
+    cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     cfg = _config(exported, folder, tmp_path / "paddle.txt")
     gcfg = check_config(cfg, exported.name, sections=(), optional=())
@@ -71,10 +79,37 @@ def test_second_run_reads_the_cached_graph_and_writes_the_same_file(
     first = infer_images(cfg, gcfg)
     entries = list((cache_dir / "onnx").iterdir())
     assert len(entries) == 1 and (entries[0] / onnx_cache.ENTRY_FILE).is_file()
-    cfg2 = _config(exported, folder, tmp_path / "onnx.txt")
-    second = onnx_cache.run_cached(cfg2, parse_global(cfg2["Global"]))
-    assert second is not None and len(second) == len(first) == 41
-    _same_results(tmp_path / "paddle.txt", tmp_path / "onnx.txt")
+    meta = json.loads((entries[0] / onnx_cache.ENTRY_FILE).read_text(encoding="utf-8"))
+    has_openvino = importlib.util.find_spec("openvino") is not None
+    assert (meta["openvino_max_diff"] is not None) is has_openvino
+    assert bool(list(entries[0].glob("openvino_*.blob"))) is has_openvino
+    for engine in ("onnxruntime", "openvino") if has_openvino else ("onnxruntime",):
+        monkeypatch.setenv(onnx_cache.ENGINE_ENV, engine)
+        cfg2 = _config(exported, folder, tmp_path / f"{engine}.txt")
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="ppocr_lite"):
+            second = onnx_cache.run_cached(cfg2, parse_global(cfg2["Global"]))
+        assert f"({engine})" in caplog.text
+        assert second is not None and len(second) == len(first) == 41
+        _same_results(tmp_path / "paddle.txt", tmp_path / f"{engine}.txt")
+
+
+def test_an_unknown_engine_is_a_config_error_and_keeps_the_entry(
+    export_cache: Callable[[str], Exported],
+    folder: Path,
+    tmp_path: Path,
+    cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exported = export_cache("crnn_mv3")
+    cfg = _config(exported, folder, tmp_path / "paddle.txt")
+    gcfg = check_config(cfg, exported.name, sections=(), optional=())
+    infer_images(cfg, gcfg)
+    monkeypatch.setenv(onnx_cache.ENGINE_ENV, "tensorrt")
+    with pytest.raises(ConfigError, match="PPOCR_LITE_ONNX_ENGINE='tensorrt'"):
+        onnx_cache.run_cached(cfg, gcfg)
+    (entry,) = (cache_dir / "onnx").iterdir()
+    assert (entry / onnx_cache.ENTRY_FILE).is_file()
 
 
 def test_the_cached_run_of_the_tool_imports_no_paddle(
