@@ -3,7 +3,7 @@
 from ppocr_lite import TextRecognizer
 
 rec = TextRecognizer("inference/svtr_tiny")                # exported folder (Paddle Inference)
-rec = TextRecognizer("inference/svtr_tiny", backend="onnx")      # or "openvino"
+rec = TextRecognizer("inference/svtr_tiny", backend="onnx")
 rec = TextRecognizer.from_checkpoint("configs/rec/svtr_tiny.yml", "output/svtr_tiny/best_accuracy")
 for text, score in rec.predict(["line1.jpg", cv2.imread("line2.png")]):
     ...
@@ -28,7 +28,7 @@ from ppocr_lite.deploy.weights import load_weights
 from ppocr_lite.engine.components import build_components, select_device
 from ppocr_lite.errors import ConfigError
 
-BACKENDS = ("paddle", "onnx", "openvino")
+BACKENDS = ("paddle", "onnx")
 
 
 class TextRecognizer:
@@ -36,9 +36,8 @@ class TextRecognizer:
 
     Args:
         model_dir: Folder written by ``tools/export_model.py`` (or PaddleOCR's export).
-        backend: ``paddle`` (Paddle Inference), ``onnx`` (onnxruntime over
-            ``inference.onnx`` from ``tools/export_onnx.py``) or ``openvino`` (OpenVINO over
-            the same file; CPU, fp32).
+        backend: ``paddle`` (Paddle Inference) or ``onnx`` (onnxruntime over
+            ``inference.onnx`` from ``tools/export_onnx.py``).
         use_gpu: Run on the GPU when there is one.
         precision: ``fp32`` or ``fp16`` (Paddle backend on a GPU).
         batch_size: Images per model call.
@@ -64,12 +63,6 @@ class TextRecognizer:
             from ppocr_lite.deploy.onnx_backend import OnnxBackend  # onnxruntime only if asked
 
             engine: Any = OnnxBackend(model_dir, use_gpu, precision, cpu_threads)
-        elif backend == "openvino":
-            from ppocr_lite.deploy.openvino_backend import OpenVinoBackend
-
-            if use_gpu or precision != "fp32":
-                raise ConfigError("the openvino backend runs fp32 on the CPU")
-            engine = OpenVinoBackend(model_dir, cpu_threads)
         else:
             engine = PaddleInferenceBackend(model_dir, use_gpu, precision, cpu_threads)
         self.predictor = RecPredictor(engine, spec, spec.charset(model_dir), batch_size)

@@ -23,6 +23,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -193,16 +195,39 @@ def _open_engine(entry: Path, meta: Mapping[str, Any], wanted: str) -> tuple[str
 
 
 def _check_openvino(folder: Path, probe: np.ndarray, want: np.ndarray) -> float | None:
-    """max |openvino - paddle| on ``probe``, or None when OpenVINO is absent or disagrees."""
+    """max |openvino - paddle| on ``probe``, or None when OpenVINO is absent or disagrees.
+
+    Checked in a child process: OpenVINO must not share this (Paddle) process.
+    """
     if not openvino_installed():
         return None
-    from ppocr_lite.deploy.openvino_backend import OpenVinoBackend
+    from ppocr_lite.deploy.openvino_backend import PROBE_FILE, WANT_FILE
 
+    np.save(folder / PROBE_FILE, probe)
+    np.save(folder / WANT_FILE, want)
+    paths = [str(PACKAGE.parent), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    command = [sys.executable, "-m", "ppocr_lite.deploy.openvino_backend", str(folder)]
     try:
-        diff = float(np.abs(OpenVinoBackend(folder, keep_compiled=True).run(probe) - want).max())
-    except Exception as exc:  # noqa: BLE001 - any OpenVINO failure: onnxruntime runs it
+        proc = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=600, check=False
+        )
+        if proc.returncode:
+            raise RuntimeError(proc.stderr.strip()[-400:] or f"exit status {proc.returncode}")
+        diff = float(json.loads(proc.stdout.strip().splitlines()[-1])["max_diff"])
+    except (
+        OSError,
+        RuntimeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        subprocess.SubprocessError,
+    ) as exc:
         logger.warning("OpenVINO cannot run the ONNX graph (%s): onnxruntime will", exc)
         return None
+    finally:
+        (folder / PROBE_FILE).unlink(missing_ok=True)
+        (folder / WANT_FILE).unlink(missing_ok=True)
     if diff > TOLERANCE:
         logger.warning("OpenVINO differs from Paddle by %.2e: onnxruntime will run it", diff)
         return None

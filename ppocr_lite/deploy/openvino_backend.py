@@ -8,6 +8,12 @@ keeps them there.
 Optional (``pip install openvino``, part of ``ppocr_lite[onnx]``) and imported only when used.
 Inference precision is pinned to fp32: on CPUs with bf16 support OpenVINO would otherwise
 pick bf16 and change the results.
+
+OpenVINO must not share a process with Paddle: in our test suite, a process that had run an
+OpenVINO model and then Paddle's static graphs crashed (SIGSEGV in the Python eval loop; the
+same tests pass without OpenVINO). So it runs only where Paddle is not imported: the cached
+path of ``infer_rec.py``, and ``python -m ppocr_lite.deploy.openvino_backend FOLDER``, which the
+Paddle side calls as a child process to check a new graph against ``probe.npy``/``want.npy``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import json
 import logging
 import os
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +37,7 @@ from ppocr_lite.deploy.layout import default_threads
 from ppocr_lite.deploy.spec import ONNX_FILE
 from ppocr_lite.errors import ConfigError
 
+PROBE_FILE, WANT_FILE = "probe.npy", "want.npy"
 logger = logging.getLogger("ppocr_lite")
 
 # ``import openvino`` also imports its model converter (openvino.tools.ovc) and telemetry:
@@ -133,45 +141,57 @@ class OpenVinoBackend:
             if blob is not None:
                 _keep_blob(blob, self.compiled.export_model().getvalue())
         self.streams = int(self.compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
-        self._queue = ov.AsyncInferQueue(self.compiled, self.streams)
-        self._request = self.compiled.create_infer_request()
+        self._requests = [self.compiled.create_infer_request() for _ in range(self.streams)]
         self.device = "cpu"
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """(N, C, H, W) float32 -> (N, T, num_classes), one batch at a time."""
         x = np.ascontiguousarray(batch, dtype=np.float32)
-        return self._request.infer({0: x})[0].copy()
+        return self._requests[0].infer({0: x})[0].copy()
 
     def run_many(self, batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """The outputs of ``batches``, in order, with up to ``streams`` batches in flight.
 
-        The batches are read lazily: at most ``2 * streams`` are read ahead of the outputs
-        given back, so a long folder is never stacked in memory at once.
+        The batches are read lazily (``streams`` ahead of the outputs given back), so a long
+        folder is never stacked in memory at once. Plain requests and ``wait`` keep the order
+        without completion callbacks, whose teardown has crashed OpenVINO's Python bindings.
         """
-        done: dict[int, np.ndarray] = {}
-        ready = sent = 0
-
-        def finished(request: Any, index: int) -> None:
-            done[index] = request.get_output_tensor(0).data.copy()
-
-        def in_order() -> Iterator[np.ndarray]:
-            nonlocal ready
-            while ready in done:
-                yield done.pop(ready)
-                ready += 1
-
-        self._queue.set_callback(finished)
+        idle = list(self._requests)
+        busy: deque[Any] = deque()
         try:
             for batch in batches:
-                if sent - ready >= 2 * self.streams:  # later batches finished before an earlier
-                    self._queue.wait_all()
-                yield from in_order()
-                # Blocks until a request is idle; the input is copied into the request.
-                self._queue.start_async({0: np.ascontiguousarray(batch, dtype=np.float32)}, sent)
-                sent += 1
-                yield from in_order()
+                if not idle:
+                    request = busy.popleft()
+                    request.wait()
+                    yield request.get_output_tensor(0).data.copy()
+                    idle.append(request)
+                request = idle.pop()
+                # The input is copied into the request (share_inputs is off by default).
+                request.start_async({0: np.ascontiguousarray(batch, dtype=np.float32)})
+                busy.append(request)
+            while busy:
+                request = busy.popleft()
+                request.wait()
+                yield request.get_output_tensor(0).data.copy()
         finally:
-            self._queue.wait_all()
-        yield from in_order()
-        if ready != sent:
-            raise RuntimeError(f"OpenVINO returned {ready} of {sent} batches")
+            for request in busy:  # an error or an early stop: leave no request running
+                request.wait()
+
+
+def check_folder(folder: Path) -> float:
+    """max |OpenVINO - expected| on the folder's probe batch; the compiled model is kept."""
+    probe, want = np.load(folder / PROBE_FILE), np.load(folder / WANT_FILE)
+    return float(np.abs(OpenVinoBackend(folder, keep_compiled=True).run(probe) - want).max())
+
+
+def main(argv: list[str]) -> int:
+    """``python -m ppocr_lite.deploy.openvino_backend FOLDER``: prints ``{"max_diff": x}``."""
+    if len(argv) != 1:
+        print("usage: python -m ppocr_lite.deploy.openvino_backend FOLDER", file=sys.stderr)
+        return 2
+    print(json.dumps({"max_diff": check_folder(Path(argv[0]))}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

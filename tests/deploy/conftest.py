@@ -143,20 +143,15 @@ def images() -> list[bytes]:
     return line_images(60, seed=7)
 
 
-def backend_logit_gap(
-    model_dir: Path, images: list[bytes], batch_size: int, backend: str = "onnx"
-) -> float:
-    """Largest |Paddle Inference - onnxruntime (or openvino)| output over ``images`` in
-    planned batches."""
+def backend_logit_gap(model_dir: Path, images: list[bytes], batch_size: int) -> float:
+    """Largest |Paddle Inference - onnxruntime| output over ``images`` in planned batches."""
     from ppocr_lite.deploy.backends import PaddleInferenceBackend
     from ppocr_lite.deploy.onnx_backend import OnnxBackend
-    from ppocr_lite.deploy.openvino_backend import OpenVinoBackend
     from ppocr_lite.deploy.preprocess import plan_batches
     from ppocr_lite.deploy.spec import read_spec
 
     spec = read_spec(model_dir)
-    paddle_backend = PaddleInferenceBackend(model_dir)
-    onnx_backend = OnnxBackend(model_dir) if backend == "onnx" else OpenVinoBackend(model_dir)
+    paddle_backend, onnx_backend = PaddleInferenceBackend(model_dir), OnnxBackend(model_dir)
     arrays = [load_image(b) for b in images]
     worst = 0.0
     for index in plan_batches([a.shape[1] / a.shape[0] for a in arrays], batch_size):

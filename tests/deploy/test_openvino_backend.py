@@ -1,26 +1,35 @@
 """OpenVINO backend: same outputs as onnxruntime, batches kept in order while several are in
-flight, and the compiled model kept beside the graph (a damaged one is compiled again)."""
+flight, the compiled model kept beside the graph (a damaged one is compiled again), and the
+check command the Paddle side calls. Each case runs in a spawned interpreter without Paddle
+(``openvino_cases.py``): OpenVINO must not share a process with Paddle."""
 
 from __future__ import annotations
 
-import os
+import importlib.util
+import json
+import multiprocessing
 import shutil
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pytest
 
 from ppocr_lite.deploy.spec import ONNX_FILE
-from ppocr_lite.errors import ConfigError
 
+from . import openvino_cases as cases
 from .conftest import Exported
 
-pytest.importorskip("openvino")
+# Not importorskip: that would import OpenVINO into this process, which has Paddle.
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("openvino") is None, reason="openvino is not installed"
+)
 
-from ppocr_lite.deploy.onnx_backend import OnnxBackend  # noqa: E402
-from ppocr_lite.deploy.openvino_backend import OpenVinoBackend, _import_openvino  # noqa: E402
+
+def isolated(case: Callable[..., Any], *args: Any) -> Any:
+    """``case(*args)`` in a fresh interpreter (spawn: no Paddle inherited)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(case, args)
 
 
 @pytest.fixture
@@ -32,83 +41,51 @@ def crnn_dir(export_cache: Callable[[str], Exported], tmp_path: Path) -> Path:
     return folder
 
 
-def _batches(widths: list[int], seed: int = 0) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal((3, 3, 32, w)).astype(np.float32) for w in widths]
-
-
 def test_run_many_gives_each_batch_its_own_output_in_order(crnn_dir: Path) -> None:
-    backend, reference = OpenVinoBackend(crnn_dir), OnnxBackend(crnn_dir)
-    assert backend.streams >= 1
-    widths = [100, 160, 64, 320, 100, 48, 200, 96, 128]  # outputs of different lengths
-    batches = _batches(widths)
-    pulled: list[int] = []
-
-    def source() -> Iterator[np.ndarray]:
-        for i, batch in enumerate(batches):
-            pulled.append(i)
-            yield batch
-
-    outputs = []
-    for output in backend.run_many(source()):
-        # Lazy: a bounded number of batches is read ahead of the consumer.
-        assert len(pulled) <= len(outputs) + 2 * backend.streams + 1
-        outputs.append(output)
-    assert len(outputs) == len(batches)
-    for batch, output in zip(batches, outputs, strict=True):
-        want = reference.run(batch)
-        assert output.shape == want.shape
-        np.testing.assert_allclose(output, want, atol=1e-4)
-        np.testing.assert_allclose(backend.run(batch), want, atol=1e-4)
-    assert list(backend.run_many(iter([]))) == []
+    facts = isolated(cases.run_many_in_order, str(crnn_dir))
+    assert facts["count"] == 9 and facts["shapes_ok"] and facts["empty"] == []
+    assert facts["worst_gap"] < 1e-4 and facts["single_gap"] < 1e-4
+    # Lazy: no more batches are read than the requests in flight (plus the one being sent).
+    assert 1 <= facts["max_ahead"] <= facts["streams"] + 1
 
 
 def test_an_error_in_the_batch_source_reaches_the_caller(crnn_dir: Path) -> None:
-    backend = OpenVinoBackend(crnn_dir)
-
-    def source() -> Iterator[np.ndarray]:
-        yield from _batches([100, 100])
-        raise ValueError("bad batch")
-
-    with pytest.raises(ValueError, match="bad batch"):
-        list(backend.run_many(source()))
-    # The queue is left idle: the backend still works.
-    assert len(list(backend.run_many(iter(_batches([64, 80]))))) == 2
+    facts = isolated(cases.source_error_reaches_caller, str(crnn_dir))
+    assert facts == {"message": "bad batch", "after": 2}  # and the backend still works
 
 
 def test_the_compiled_model_is_kept_and_a_damaged_one_compiled_again(crnn_dir: Path) -> None:
-    x = _batches([100])[0]
-    first = OpenVinoBackend(crnn_dir, keep_compiled=True)
-    (blob,) = crnn_dir.glob("openvino_*.blob")
-    size, stamp = blob.stat().st_size, blob.stat().st_mtime_ns
-    assert size > 10_000 and not list(crnn_dir.glob("*.tmp"))
-    second = OpenVinoBackend(crnn_dir, keep_compiled=True)  # loaded, not written again
-    assert blob.stat().st_mtime_ns == stamp
-    np.testing.assert_allclose(second.run(x), first.run(x), atol=1e-6)
-    blob.write_bytes(b"damaged")
-    third = OpenVinoBackend(crnn_dir, keep_compiled=True)
-    assert blob.stat().st_size == size  # compiled from the graph and kept again
-    np.testing.assert_allclose(third.run(x), first.run(x), atol=1e-6)
+    facts = isolated(cases.compiled_model_kept, str(crnn_dir))
+    assert facts["size"] > 10_000 and not facts["tmp_left"]
+    assert facts["reloaded_unchanged"] and facts["reloaded_gap"] < 1e-6
+    assert facts["rewritten_size"] > 10_000 and facts["recompiled_gap"] < 1e-6  # not "damaged"
     # A rewritten graph gets its own blob; blobs of other graphs or versions are removed.
-    (crnn_dir / "openvino_stale.blob").write_bytes(b"other version")
-    os.utime(crnn_dir / ONNX_FILE, ns=(1, 1))
-    OpenVinoBackend(crnn_dir, keep_compiled=True)
-    (new_blob,) = crnn_dir.glob("openvino_*.blob")
-    assert new_blob != blob
+    assert len(facts["blobs_after_rewrite"]) == 1
+    assert facts["blobs_after_rewrite"][0] != facts["old_blob"]
     # Without keep_compiled nothing is written beside the graph.
-    other = crnn_dir.parent / "plain"
-    other.mkdir()
-    shutil.copy(crnn_dir / ONNX_FILE, other / ONNX_FILE)
-    OpenVinoBackend(other)
-    assert sorted(p.name for p in other.iterdir()) == [ONNX_FILE]
+    plain = crnn_dir.parent / "plain"
+    plain.mkdir()
+    shutil.copy(crnn_dir / ONNX_FILE, plain / ONNX_FILE)
+    assert isolated(cases.construct, str(plain)) >= 1
+    assert sorted(p.name for p in plain.iterdir()) == [ONNX_FILE]
+
+
+def test_the_check_command_prints_the_gap(
+    crnn_dir: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    facts = isolated(cases.check_command, str(crnn_dir))
+    assert facts == {"status": 0, "usage": 2}
+    out, err = capfd.readouterr()
+    assert json.loads(out.strip().splitlines()[-1])["max_diff"] < 1e-4 and "usage" in err
 
 
 def test_a_missing_graph_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="export_onnx"):
-        OpenVinoBackend(tmp_path)
+    assert "export_onnx" in isolated(cases.missing_graph, str(tmp_path))
 
 
-def test_openvino_imports_without_its_converter_and_leaves_it_importable() -> None:
-    ov = _import_openvino()
-    assert hasattr(ov, "Core") and hasattr(ov, "AsyncInferQueue")
-    assert sys.modules.get("openvino.tools.ovc", "absent") is not None
+def test_openvino_imports_without_its_converter_or_paddle() -> None:
+    assert isolated(cases.import_state) == {
+        "core": True,
+        "converter_blocked": False,
+        "paddle": False,
+    }
