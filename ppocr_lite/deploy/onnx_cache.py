@@ -210,7 +210,13 @@ def _check_openvino(folder: Path, probe: np.ndarray, want: np.ndarray) -> float 
     command = [sys.executable, "-m", "ppocr_lite.deploy.openvino_backend", str(folder)]
     try:
         proc = subprocess.run(
-            command, capture_output=True, text=True, env=env, timeout=600, check=False
+            command,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            env=env,
+            timeout=600,
+            check=False,
         )
         if proc.returncode:
             raise RuntimeError(proc.stderr.strip()[-400:] or f"exit status {proc.returncode}")
