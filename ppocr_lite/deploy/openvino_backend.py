@@ -153,8 +153,8 @@ class OpenVinoBackend:
         """The outputs of ``batches``, in order, with up to ``streams`` batches in flight.
 
         The batches are read lazily (``streams`` ahead of the outputs given back), so a long
-        folder is never stacked in memory at once. Plain requests and ``wait`` keep the order
-        without completion callbacks, whose teardown has crashed OpenVINO's Python bindings.
+        folder is never stacked in memory at once. Plain requests, waited for oldest first,
+        keep the order without completion callbacks.
         """
         idle = list(self._requests)
         busy: deque[Any] = deque()
