@@ -19,6 +19,7 @@ import numpy as np
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.transforms import Transform, apply_transforms, build_transforms
+from ppocr_lite.data.transforms.decode import image_header
 from ppocr_lite.errors import ConfigError, DataError
 
 logger = logging.getLogger("ppocr_lite")
@@ -81,23 +82,46 @@ class Prediction:
     error: str = ""
 
 
-def _load_one(path: Path, ops: Sequence[Transform]) -> np.ndarray:
+def _read(path: Path) -> bytes | str:
+    """The file's bytes, or why it cannot be read."""
     try:
-        data = apply_transforms({"image": path.read_bytes(), "label": ""}, ops)
-    except DataError as exc:
-        raise DataError(exc.reason, f"{exc.reason}: {exc}") from exc
+        return path.read_bytes()
     except OSError as exc:
-        raise DataError("unreadable", f"unreadable: {exc}") from exc
-    if data is None:
-        raise DataError("dropped", "dropped by a transform")
-    return data["image"]
+        return f"unreadable: {exc}"
 
 
-def _try_load(path: Path, ops: Sequence[Transform]) -> np.ndarray | str:
+def _load(raw: bytes, ops: Sequence[Transform]) -> np.ndarray | str:
+    """The preprocessed image, or why it cannot be used."""
     try:
-        return _load_one(path, ops)
+        data = apply_transforms({"image": raw, "label": ""}, ops)
     except DataError as exc:
-        return str(exc)
+        return f"{exc.reason}: {exc}"
+    return "dropped by a transform" if data is None else data["image"]
+
+
+def _aspect(raw: bytes) -> float:
+    """Width / height from the header, which orders lines as a keep-ratio resize's widths do
+    (unknown: last)."""
+    try:
+        header = image_header(raw)
+    except DataError:
+        header = None
+    return header[0] / max(header[1], 1) if header else float("inf")
+
+
+def plan_batches(order: list[int], size: int) -> list[list[int]]:
+    """``order`` cut into consecutive batches of at most ``size``, as even as possible (1,000
+    lines at 32 give 8 x 32 + 24 x 31, not 31 x 32 + 8: no engine stream idles at the end)."""
+    if not order:
+        return []
+    count = -(-len(order) // max(size, 1))
+    base, extra = divmod(len(order), count)
+    batches, start = [], 0
+    for k in range(count):
+        end = start + base + (k < extra)
+        batches.append(order[start:end])
+        start = end
+    return batches
 
 
 def _stack(images: list[np.ndarray]) -> np.ndarray:
@@ -120,22 +144,44 @@ def per_batch(run: Callable[[np.ndarray], Any]) -> Runner:
 
 
 def _predict_chunk(
-    paths: list[Path], loaded: list[np.ndarray | str], run: Runner, postprocess: Any, size: int
+    paths: list[Path], ops: Sequence[Transform], run: Runner, postprocess: Any, size: int
 ) -> list[Prediction]:
-    results = [
-        Prediction(path) if isinstance(item, np.ndarray) else Prediction(path, error=item)
-        for path, item in zip(paths, loaded, strict=True)
-    ]
-    # Width-sorted batches: a batch is padded only to its own widest line.
-    good = sorted(
-        (i for i, x in enumerate(loaded) if isinstance(x, np.ndarray)),
-        key=lambda i: loaded[i].shape[-1],
-    )
-    batches = [good[first : first + size] for first in range(0, len(good), size)]
-    outputs = run(_stack([loaded[i] for i in index]) for index in batches)
-    for index, output in zip(batches, outputs, strict=True):
-        for i, (text, score) in zip(index, postprocess(output), strict=True):
-            results[i].text, results[i].score = text, score
+    results = [Prediction(path) for path in paths]
+    raws = [_read(path) for path in paths]
+    for result, raw in zip(results, raws, strict=True):
+        if isinstance(raw, str):
+            result.error = raw
+    # Sorted by aspect ratio (read from the headers), so that a batch is padded only to its
+    # own widest line, and decoded by the pool while the model runs the batches before it.
+    readable = {i: raw for i, raw in enumerate(raws) if isinstance(raw, bytes)}
+    batches = plan_batches(sorted(readable, key=lambda i: _aspect(readable[i])), size)
+
+    def load(index: list[int]) -> list[np.ndarray | str]:
+        return [_load(readable[i], ops) for i in index]
+
+    with ThreadPoolExecutor(DECODE_THREADS) as pool:
+        jobs = [pool.submit(load, index) for index in batches]
+        given: list[list[int]] = []  # the lines of each batch handed to ``run``, in order
+
+        def stacked() -> Iterator[np.ndarray]:
+            for index, job in zip(batches, jobs, strict=True):
+                good = []
+                for i, item in zip(index, job.result(), strict=True):
+                    if isinstance(item, str):
+                        results[i].error = item
+                    else:
+                        good.append((i, item))
+                if good:
+                    given.append([i for i, _ in good])
+                    yield _stack([im for _, im in good])
+
+        try:
+            for k, output in enumerate(run(stacked())):
+                for i, (text, score) in zip(given[k], postprocess(output), strict=True):
+                    results[i].text, results[i].score = text, score
+        finally:
+            for job in jobs:  # an error or an early stop: decode no more
+                job.cancel()
     return results
 
 
@@ -148,14 +194,12 @@ def predict_paths(
         run: (N, C, H, W) float32 batches -> the model's outputs, in order, which
             ``postprocess`` decodes (``per_batch`` turns a one-batch function into one).
 
-    Files are decoded and preprocessed by a thread pool (OpenCV releases the GIL) ``CHUNK``
-    at a time; each chunk is cut into width-sorted batches and yielded in input order.
+    Files are read ``CHUNK`` at a time and cut into batches of similar width; a thread pool
+    decodes and preprocesses them (OpenCV releases the GIL) while ``run`` works on the
+    batches before. Results are yielded in input order.
     """
-    with ThreadPoolExecutor(DECODE_THREADS) as pool:
-        for first in range(0, len(paths), CHUNK):
-            part = paths[first : first + CHUNK]
-            loaded = list(pool.map(lambda p: _try_load(p, ops), part))
-            yield from _predict_chunk(part, loaded, run, postprocess, batch_size)
+    for first in range(0, len(paths), CHUNK):
+        yield from _predict_chunk(paths[first : first + CHUNK], ops, run, postprocess, batch_size)
 
 
 def recognise_files(

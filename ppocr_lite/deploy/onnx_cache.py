@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ ENTRY_FILE = "entry.json"  # written last: a folder without it is not an entry
 ENTRIES = 16  # graphs kept (the least recently used are removed)
 TOLERANCE = 1e-4  # largest |onnx - paddle| probability accepted
 ENGINE_ENV = "PPOCR_LITE_ONNX_ENGINE"
+# Set by infer_rec.py for its fresh process when a cached run with OpenVINO fell back to Paddle.
+PADDLE_RUN_ENV = "PPOCR_LITE_PADDLE_RUN"
 ENGINES = ("", "openvino", "onnxruntime")
 KEY_VERSION = "onnx-cache-2"  # 2: entries record the OpenVINO check
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -56,6 +59,10 @@ GRAPH_CODE = ("modeling", "deploy/export.py", "deploy/static.py")
 
 class OtherWidth(Exception):
     """A batch is not as wide as the cached fixed-width graph."""
+
+
+class Unusable(Exception):
+    """The cached graph cannot be loaded."""
 
 
 def cache_root(gcfg: GlobalConfig) -> Path | None:
@@ -130,34 +137,51 @@ def run_cached(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction] |
     if found is None or not (found[0] / ENTRY_FILE).is_file():
         return None
     entry, charset = found
-    paths = list_images(gcfg.infer_img)
-    postprocess = POSTPROCESSES.build(cfg["PostProcess"], "PostProcess", charset=charset)
     wanted = wanted_engine()
     try:
         meta = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8"))
-        engine, runner = _open_engine(entry, meta, wanted)
-    except Exception as exc:  # noqa: BLE001 - a damaged entry: convert again
-        logger.warning("cached ONNX graph %s unusable (%s): converting again", entry, exc)
-        shutil.rmtree(entry, ignore_errors=True)
+    except (OSError, ValueError) as exc:
+        _drop(entry, exc)
         return None
-    logger.info("loaded %s as its cached ONNX graph %s (%s)", weights_file(gcfg), entry, engine)
     os.utime(entry)  # most recently used: pruned last
-    width = meta.get("width")
+    # The engine loads (0.2-0.4 s, mostly without the GIL) while the files are listed and
+    # read and the first batches decoded.
+    with ThreadPoolExecutor(1) as opener:
+        opening = opener.submit(_open_engine, entry, meta, wanted)
 
-    def checked(batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        for batch in batches:
-            if width is not None and batch.shape[-1] != width:
-                raise OtherWidth(f"a batch {batch.shape[-1]} wide, the cached graph takes {width}")
-            yield batch
+        def run(batches: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
+            try:
+                engine, runner = opening.result()
+            except Exception as exc:  # noqa: BLE001 - a damaged entry: convert again
+                raise Unusable(str(exc)) from exc
+            logger.info(
+                "loaded %s as its cached ONNX graph %s (%s)", weights_file(gcfg), entry, engine
+            )
+            return runner(_checked(batches, meta.get("width")))
 
-    def run(batches: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
-        return runner(checked(batches))
+        try:
+            paths = list_images(gcfg.infer_img)
+            postprocess = POSTPROCESSES.build(cfg["PostProcess"], "PostProcess", charset=charset)
+            return recognise_files(cfg, gcfg, charset, postprocess, run, paths)
+        except OtherWidth as exc:
+            logger.info("%s: running the checkpoint with Paddle", exc)
+        except Unusable as exc:
+            _drop(entry, exc)
+    return None
 
-    try:
-        return recognise_files(cfg, gcfg, charset, postprocess, run, paths)
-    except OtherWidth as exc:
-        logger.info("%s: running the checkpoint with Paddle", exc)
-        return None
+
+def _checked(batches: Iterable[np.ndarray], width: int | None) -> Iterator[np.ndarray]:
+    """``batches``, each checked to be ``width`` wide (None: any width)."""
+    for batch in batches:
+        if width is not None and batch.shape[-1] != width:
+            raise OtherWidth(f"a batch {batch.shape[-1]} wide, the cached graph takes {width}")
+        yield batch
+
+
+def _drop(entry: Path, exc: Exception) -> None:
+    """Remove a damaged entry (the caller converts again)."""
+    logger.warning("cached ONNX graph %s unusable (%s): converting again", entry, exc)
+    shutil.rmtree(entry, ignore_errors=True)
 
 
 def wanted_engine() -> str:

@@ -71,6 +71,57 @@ def _onnx_path(model: str | Path) -> Path:
     return path
 
 
+# Kept in the compiled model's key: a change to ``_prefer_onednn`` must not reuse old blobs.
+GRAPH_EDITS = "onednn-fc-clamp-1"
+
+
+def _opset(ov: ModuleType) -> ModuleType:
+    try:
+        return importlib.import_module("openvino.opset13")
+    except ImportError:  # OpenVINO 2024
+        return importlib.import_module("openvino.runtime.opset13")
+
+
+def _prefer_onednn(ov: ModuleType, model: Any) -> int:
+    """Follow each projection that narrows by 2x or more (an MLP's second layer) with a clamp
+    to the float32 range, which changes no finite value.
+
+    OpenVINO's CPU plugin runs a fully connected layer with nothing fused after it on MLAS's
+    sgemm, and one with a fused element-wise op on oneDNN. For SVTR's [1600 x 1024] x
+    [1024 x 256] product, oneDNN took 10.2 ms against MLAS's 12.9 (one Zen 4 core), and
+    SVTR-Tiny's fully connected layers 194 ms per batch of 32 against 208; the output was
+    bit-identical. The conversion's check against Paddle still guards the result.
+
+    Returns:
+        How many projections were followed by a clamp.
+    """
+    clamp = _opset(ov).clamp
+    top = float(np.finfo(np.float32).max)
+    count = 0
+    for node in model.get_ordered_ops():
+        weights = node.input_value(1).get_node() if node.get_type_name() == "MatMul" else None
+        if weights is None or weights.get_type_name() != "Constant":
+            continue
+        shape = list(weights.get_output_shape(0))
+        if len(shape) != 2:
+            continue
+        k, n = shape[::-1] if node.get_attributes().get("transpose_b") else shape
+        out = node.output(0)
+        users = list(out.get_target_inputs())
+        if len(users) == 1 and users[0].get_node().get_type_name() == "Add":
+            add = users[0].get_node()  # the bias: part of the same layer
+            if add.input_value(1 - users[0].get_index()).get_node().get_type_name() == "Constant":
+                out = add.output(0)
+                users = list(out.get_target_inputs())
+        if k < 2 * n or not users:
+            continue
+        bounded = clamp(out, -top, top).output(0)
+        for user in users:
+            user.replace_source_output(bounded)
+        count += 1
+    return count
+
+
 def _blob_name(ov: ModuleType, core: Any, onnx_file: Path, settings: dict[str, Any]) -> str:
     """A compiled model is kept per graph file (size and time), OpenVINO version, CPU and
     settings."""
@@ -79,7 +130,9 @@ def _blob_name(ov: ModuleType, core: Any, onnx_file: Path, settings: dict[str, A
     ]
     stat = onnx_file.stat()
     graph = [stat.st_size, stat.st_mtime_ns]
-    text = json.dumps([graph, ov.get_version(), cpu, settings], sort_keys=True, default=str)
+    text = json.dumps(
+        [graph, ov.get_version(), cpu, settings, GRAPH_EDITS], sort_keys=True, default=str
+    )
     return f"openvino_{hashlib.sha256(text.encode()).hexdigest()[:16]}.blob"
 
 
@@ -137,7 +190,9 @@ class OpenVinoBackend:
             except Exception as exc:  # noqa: BLE001 - a damaged or foreign blob: compile
                 logger.debug("compiled model %s not loaded (%s)", blob, exc)
         if self.compiled is None:
-            self.compiled = core.compile_model(str(onnx_file), "CPU", settings)
+            model = core.read_model(str(onnx_file))
+            _prefer_onednn(ov, model)
+            self.compiled = core.compile_model(model, "CPU", settings)
             if blob is not None:
                 _keep_blob(blob, self.compiled.export_model().getvalue())
         self.streams = int(self.compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))

@@ -17,6 +17,8 @@ from ppocr_lite.deploy.openvino_backend import (
     WANT_FILE,
     OpenVinoBackend,
     _import_openvino,
+    _opset,
+    _prefer_onednn,
     main,
 )
 from ppocr_lite.deploy.spec import ONNX_FILE
@@ -123,4 +125,37 @@ def import_state() -> dict:
         "core": hasattr(ov, "Core"),
         "converter_blocked": sys.modules.get("openvino.tools.ovc", "absent") is None,
         "paddle": "paddle" in sys.modules,
+    }
+
+
+def clamp_edit() -> dict:
+    """``_prefer_onednn`` on a small graph: which projections get a clamp, and the outputs."""
+    ov = _import_openvino()
+    ops = _opset(ov)
+
+    def build() -> object:
+        rng = np.random.default_rng(1)  # the same weights in both graphs
+
+        def const(*shape: int) -> object:
+            return ops.constant(rng.standard_normal(shape).astype(np.float32))
+
+        x = ops.parameter([4, 64], np.float32)
+        narrow = ops.add(ops.matmul(x, const(64, 16), False, False), const(16))  # 64 -> 16
+        wide = ops.matmul(ops.relu(narrow), const(16, 64), False, False)  # 16 -> 64
+        again = ops.matmul(wide, const(8, 64), False, True)  # 64 -> 8, weights transposed
+        return ov.Model([ops.relu(again)], [x])
+
+    plain, edited = build(), build()
+    count = _prefer_onednn(ov, edited)
+    types = sorted(op.get_type_name() for op in edited.get_ordered_ops())
+    x = np.random.default_rng(2).standard_normal((4, 64)).astype(np.float32)
+    core = ov.Core()
+    outs = [
+        core.compile_model(m, "CPU").create_infer_request().infer({0: x})[0]
+        for m in (plain, edited)
+    ]
+    return {
+        "count": count,
+        "clamps": types.count("Clamp"),
+        "gap": float(np.abs(outs[0] - outs[1]).max()),
     }

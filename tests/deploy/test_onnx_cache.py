@@ -113,6 +113,27 @@ def test_an_unknown_engine_is_a_config_error_and_keeps_the_entry(
     assert (entry / onnx_cache.ENTRY_FILE).is_file()
 
 
+def _tool(exported: Exported, folder: Path, result: Path) -> str:
+    """tools/infer_rec.py in a fresh interpreter: its output, then which of Paddle and
+    OpenVINO that process imported."""
+    tool = str(ROOT / "tools" / "infer_rec.py")
+    argv = [tool, "-c", str(exported.config_path), "-o", f"Global.infer_img={folder}"]
+    argv += ["Global.infer_batch_size=8", f"Global.save_res_path={result}"]
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = {argv!r}\n"
+        "try:\n"
+        "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+        "finally:\n"
+        "    print('PADDLE_IMPORTED' if 'paddle' in sys.modules else 'NO_PADDLE')\n"
+        "    print('OPENVINO_IMPORTED' if 'openvino' in sys.modules else 'NO_OPENVINO')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    return proc.stdout + proc.stderr
+
+
 def test_the_cached_run_of_the_tool_imports_no_paddle(
     exported: Exported,
     folder: Path,
@@ -120,33 +141,39 @@ def test_the_cached_run_of_the_tool_imports_no_paddle(
     cache_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tool = str(ROOT / "tools" / "infer_rec.py")
-    overrides = [f"Global.infer_img={folder}", "Global.infer_batch_size=8"]
-
-    def run(result: Path) -> str:
-        script = (
-            "import runpy, sys\n"
-            f"sys.argv = {[tool, '-c', str(exported.config_path), '-o', *overrides]!r}"
-            f" + ['Global.save_res_path={result}']\n"
-            "runpy.run_path(sys.argv[0], run_name='__main__')\n"
-            "print('PADDLE_IMPORTED' if 'paddle' in sys.modules else 'NO_PADDLE')\n"
-        )
-        proc = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
-        )
-        return proc.stdout + proc.stderr
-
     monkeypatch.delenv(onnx_cache.ENGINE_ENV)  # the faster engine, in the tool's process
-    first = run(tmp_path / "first.txt")
+    first = _tool(exported, folder, tmp_path / "first.txt")
     assert "PADDLE_IMPORTED" in first and "cached the ONNX graph" in first
-    second = run(tmp_path / "second.txt")
+    second = _tool(exported, folder, tmp_path / "second.txt")
     assert "NO_PADDLE" in second and "cached ONNX graph" in second
     assert ("(openvino)" if HAS_OPENVINO else "(onnxruntime)") in second
     _same_results(tmp_path / "first.txt", tmp_path / "second.txt")
     monkeypatch.setenv(onnx_cache.ENGINE_ENV, "onnxruntime")
-    third = run(tmp_path / "third.txt")
+    third = _tool(exported, folder, tmp_path / "third.txt")
     assert "(onnxruntime)" in third
     _same_results(tmp_path / "first.txt", tmp_path / "third.txt")
+
+
+@pytest.mark.skipif(not HAS_OPENVINO, reason="openvino is not installed")
+def test_a_fallback_after_openvino_runs_paddle_in_a_fresh_process(
+    export_cache: Callable[[str], Exported],
+    folder: Path,
+    tmp_path: Path,
+    cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exported = export_cache("crnn_mv3")
+    monkeypatch.delenv(onnx_cache.ENGINE_ENV)
+    _tool(exported, folder, tmp_path / "first.txt")
+    (entry,) = (cache_dir / "onnx").iterdir()
+    meta = json.loads((entry / onnx_cache.ENTRY_FILE).read_text(encoding="utf-8"))
+    (entry / onnx_cache.ENTRY_FILE).write_text(json.dumps({**meta, "width": 7}), encoding="utf-8")
+    (tmp_path / "second.txt").write_text("stale\n", encoding="utf-8")
+    second = _tool(exported, folder, tmp_path / "second.txt")
+    # OpenVINO was loaded here, so Paddle ran in a process of its own and wrote the file.
+    assert "running the checkpoint with Paddle" in second
+    assert "NO_PADDLE" in second and "OPENVINO_IMPORTED" in second
+    _same_results(tmp_path / "first.txt", tmp_path / "second.txt")
 
 
 def test_other_weights_a_wrong_width_or_a_damaged_entry_fall_back_to_paddle(

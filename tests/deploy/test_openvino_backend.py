@@ -89,3 +89,9 @@ def test_openvino_imports_without_its_converter_or_paddle() -> None:
         "converter_blocked": False,
         "paddle": False,
     }
+
+
+def test_narrowing_projections_get_a_clamp_that_changes_nothing() -> None:
+    # The two projections that narrow by 2x or more (one with a bias, one with transposed
+    # weights); the widening one keeps MLAS.
+    assert isolated(cases.clamp_edit) == {"count": 2, "clamps": 2, "gap": 0.0}

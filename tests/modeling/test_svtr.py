@@ -11,7 +11,13 @@ import pytest
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling import build_model, count_parameters
 from ppocr_lite.modeling.backbones.svtrnet import SVTRNet
-from ppocr_lite.modeling.layers import DropPath, LocalWindow, local_attention_mask
+from ppocr_lite.modeling.layers import (
+    Attention,
+    AttentionConfig,
+    DropPath,
+    LocalWindow,
+    local_attention_mask,
+)
 from ppocr_lite.modeling.necks.sequence_encoder import SequenceEncoder
 
 NUM_CLASSES = 218  # 216 characters + space + blank, as in the reference counts
@@ -211,3 +217,21 @@ def test_svtr_neck_kernel_size_and_forward() -> None:
     assert list(out.shape) == [2, 40, 64]
     out.mean().backward()
     assert x.grad is None  # use_guide: no gradient flows back into the backbone
+
+
+@pytest.mark.parametrize("qkv_bias", [True, False])
+@pytest.mark.parametrize("window", [None, LocalWindow((2, 5), (3, 3))])
+def test_attention_gives_the_same_in_training_and_inference_form(
+    qkv_bias: bool, window: LocalWindow | None
+) -> None:
+    """Inference projects q, k and v separately (no 5-D transpose in the exported graph);
+    with the same weights the result equals the fused projection of training."""
+    paddle.seed(3)
+    layer = Attention(24, AttentionConfig(num_heads=3, qkv_bias=qkv_bias), window)
+    if qkv_bias:
+        layer.qkv.bias.set_value(paddle.rand([72]))
+    x = paddle.rand([2, 10, 24])
+    layer.train()  # no dropout configured: training differs only in the form
+    fused = layer(x).numpy()
+    layer.eval()
+    np.testing.assert_allclose(layer(x).numpy(), fused, rtol=1e-5, atol=1e-6)

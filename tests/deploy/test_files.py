@@ -1,0 +1,94 @@
+"""deploy/files.py: batches of similar width, decoded while the model runs, results in input order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from ppocr_lite.data.transforms.decode import DecodeImage
+from ppocr_lite.deploy.files import plan_batches, predict_paths
+
+
+def test_batches_are_as_even_as_possible() -> None:
+    batches = plan_batches(list(range(1000)), 32)
+    sizes = [len(b) for b in batches]
+    assert len(batches) == 32 and sizes.count(32) == 8 and sizes.count(31) == 24
+    assert [i for b in batches for i in b] == list(range(1000))  # order kept, nothing lost
+    assert plan_batches([5, 3], 32) == [[5, 3]]
+    assert [len(b) for b in plan_batches(list(range(65)), 32)] == [22, 22, 21]
+    assert plan_batches([], 8) == []
+
+
+def _to_chw(data: dict[str, Any]) -> dict[str, Any]:
+    """A stand-in for a keep-ratio resize: the line at its own width, as float (C, H, W)."""
+    data["image"] = data["image"].transpose(2, 0, 1).astype(np.float32) / 255.0
+    return data
+
+
+def _drop_tiny(data: dict[str, Any]) -> dict[str, Any] | None:
+    return None if data["image"].shape[-1] < 4 else data
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> tuple[list[Path], dict[str, int]]:
+    """Lines 8 high and of mixed widths (in a mixed order), plus files that cannot be used."""
+    rng = np.random.default_rng(0)
+    widths = {}
+    for i, width in enumerate([40, 9, 77, 23, 9, 60, 15, 31, 52, 12, 70, 5]):
+        image = rng.integers(1, 255, (8, width, 3), dtype=np.uint8)
+        name = f"line_{i:02d}.png" if i % 2 else f"line_{i:02d}.jpg"
+        (tmp_path / name).write_bytes(cv2.imencode(Path(name).suffix, image)[1].tobytes())
+        widths[name] = width
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    (tmp_path / "tiny.png").write_bytes(cv2.imencode(".png", np.ones((8, 2, 3), np.uint8))[1])
+    return sorted(tmp_path.iterdir()), widths
+
+
+def test_results_come_back_in_input_order_from_width_sorted_batches(
+    folder: tuple[list[Path], dict[str, int]],
+) -> None:
+    paths, widths = folder
+    seen: list[list[int]] = []
+
+    def run(batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for batch in batches:
+            # Each line's real width: its columns that are not padding.
+            real = [int((row.sum(axis=(0, 1)) > 0).sum()) for row in batch]
+            seen.append(real)
+            yield np.array(real)
+
+    def postprocess(output: np.ndarray) -> list[tuple[str, float]]:
+        return [(str(width), 1.0) for width in output]
+
+    ops = [DecodeImage(), _to_chw, _drop_tiny]
+    results = list(predict_paths(run, postprocess, ops, paths, batch_size=4))
+    assert [r.path for r in results] == paths
+    by_name = {r.path.name: r for r in results}
+    for name, width in widths.items():
+        assert by_name[name].text == str(width) and not by_name[name].error
+    assert by_name["broken.png"].error.startswith("bad_image")
+    assert by_name["tiny.png"].error == "dropped by a transform"
+    # 14 readable files -> batches of 4, 4, 3 and 3 in aspect order. The tiny line (first)
+    # and the broken file (unknown size: last) are dropped from theirs at decoding.
+    assert [len(b) for b in seen] == [3, 4, 3, 2]
+    flat = [w for b in seen for w in b]
+    assert flat == sorted(flat)
+
+
+def test_an_error_in_the_model_stops_the_run(
+    folder: tuple[list[Path], dict[str, int]],
+) -> None:
+    paths, _ = folder
+
+    def run(batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for _ in batches:
+            raise RuntimeError("engine failed")
+            yield
+
+    with pytest.raises(RuntimeError, match="engine failed"):
+        list(predict_paths(run, lambda out: [], [DecodeImage(), _to_chw], paths, 4))
