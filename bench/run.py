@@ -1,7 +1,7 @@
 """ppocr_lite vs PaddleOCR 2.9 on one recipe: data pipeline, training, evaluation, inference, memory.
 
     python bench/run.py [--data DIR] [--vs-paddleocr PYTHON] [--json out.json] [--quick]
-                        [--models SVTR-Tiny CRNN-MV3] [--rounds N] [--parity-steps N] ...
+                        [--models SVTR-Tiny CRNN-MV3] [--rounds N] [--tool-rounds N] ...
 
 For SVTR-Tiny (bench/configs/svtr_tiny_bench.yml) and CRNN-MV3 (crnn_mv3_bench.yml) at batch 64
 on the vi_synth data it measures, each as the median of several runs after warm-up:
@@ -54,6 +54,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--json", metavar="PATH", help="also write every figure and run here")
     p.add_argument("--rounds", type=int, default=2, help="alternating rounds per figure")
+    p.add_argument(
+        "--tool-rounds",
+        type=int,
+        default=3,
+        help="alternating rounds of eval.py and infer_rec.py (whole processes, whose wall time "
+        "varies most between runs: an odd count gives a true median)",
+    )
     p.add_argument("--svtr-steps", type=int, default=20, help="training steps per SVTR run")
     p.add_argument("--crnn-steps", type=int, default=40, help="training steps per CRNN run")
     p.add_argument(
@@ -92,7 +99,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     args = p.parse_args(argv)
     if args.quick:
-        args.rounds, args.svtr_steps, args.crnn_steps = 1, 4, 8
+        args.rounds, args.tool_rounds, args.svtr_steps, args.crnn_steps = 1, 1, 4, 8
         args.pipeline_batches, args.pipeline_repeat, args.infer_images = 2, 1, 100
         args.parity_steps = 0
     args.train_steps = {"SVTR-Tiny": args.svtr_steps, "CRNN-MV3": args.crnn_steps}

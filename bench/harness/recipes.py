@@ -55,9 +55,11 @@ class Bench:
             f"Global.save_res_path={os.path.join(run_dir, 'predicts.txt')}",
         ]
 
-    def rounds(self) -> list[list[Side]]:
-        """The side order of each round: alternating, so drift hits both sides alike."""
-        return [self.sides if r % 2 == 0 else self.sides[::-1] for r in range(self.opts.rounds)]
+    def rounds(self, count: int | None = None) -> list[list[Side]]:
+        """The side order of each of ``count`` rounds (default ``--rounds``): alternating, so
+        drift hits both sides alike."""
+        count = self.opts.rounds if count is None else count
+        return [self.sides if r % 2 == 0 else self.sides[::-1] for r in range(count)]
 
     def run_dir(self, *parts: str) -> str:
         path = os.path.join(self.work, *parts)
@@ -233,7 +235,7 @@ def _timed_tool(
         first = once(side, "warm-up")
         if first is not None:
             notes.append(f"{side.name} first (warm-up) run: {first:.1f} images/s")
-    for r, order in enumerate(bench.rounds()):
+    for r, order in enumerate(bench.rounds(bench.opts.tool_rounds)):
         for side in order:
             speed = once(side, f"run {r}")
             if speed is not None:

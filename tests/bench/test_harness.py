@@ -144,6 +144,17 @@ def test_sections_select_the_figures(monkeypatch: pytest.MonkeyPatch) -> None:
     assert called == ["inference", "parity"]
 
 
+def test_whole_process_tools_get_their_own_round_count() -> None:
+    from bench import run
+
+    recipes = run.recipes
+    opts = run.parse_args(["--rounds", "2"])
+    assert opts.tool_rounds == 3 and run.parse_args(["--quick"]).tool_rounds == 1
+    bench = recipes.Bench(["lite", "ref"], "data", "work", opts)  # type: ignore[list-item]
+    assert bench.rounds() == [["lite", "ref"], ["ref", "lite"]]
+    assert bench.rounds(opts.tool_rounds)[2] == ["lite", "ref"]
+
+
 def test_initial_checkpoint_loads(tmp_path: Path) -> None:
     from bench.initial_checkpoint import initial_checkpoint
     from ppocr_lite.engine.checkpoint import CheckpointManager

@@ -9,7 +9,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from ppocr_lite.errors import ConfigError, DataError
 from ppocr_lite.registry import TRANSFORMS
@@ -51,6 +50,8 @@ def _jpeg_header(raw: bytes) -> Header | None:
 
 
 def _pil_header(raw: bytes) -> Header | None:
+    from PIL import Image  # only for formats other than PNG and JPEG: 20 ms of start-up
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
