@@ -8,9 +8,11 @@ a later run with the same checkpoint and config, with its cached ONNX graph
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,9 @@ logger = logging.getLogger("ppocr_lite")
 # Files decoded and held in memory at once (each chunk is width-sorted on its own).
 CHUNK = 4096
 DECODE_THREADS = 2
+# Batches decoded ahead of the model: enough to cover the engine's start-up, few enough that a
+# chunk of long lines is never held in memory at once.
+AHEAD = 16
 
 IMAGE_SUFFIXES = {
     ".jpg",
@@ -143,6 +148,30 @@ def per_batch(run: Callable[[np.ndarray], Any]) -> Runner:
     return lambda batches: (run(batch) for batch in batches)
 
 
+Loaded = list[np.ndarray | str]
+
+
+def _decoded(
+    pool: ThreadPoolExecutor, batches: list[list[int]], load: Callable[[list[int]], Loaded]
+) -> Iterator[tuple[list[int], Loaded]]:
+    """Each batch with ``load(batch)``, in order, computed by ``pool`` up to ``AHEAD`` batches
+    before it is asked for."""
+    jobs: deque[tuple[list[int], Future[Loaded]]] = deque()
+    waiting = iter(batches)
+    try:
+        for index in islice(waiting, AHEAD):
+            jobs.append((index, pool.submit(load, index)))
+        while jobs:
+            index, job = jobs.popleft()
+            following = next(waiting, None)
+            if following is not None:
+                jobs.append((following, pool.submit(load, following)))
+            yield index, job.result()
+    finally:
+        for _, job in jobs:  # an error or an early stop: decode no more
+            job.cancel()
+
+
 def _predict_chunk(
     paths: list[Path], ops: Sequence[Transform], run: Runner, postprocess: Any, size: int
 ) -> list[Prediction]:
@@ -156,17 +185,16 @@ def _predict_chunk(
     readable = {i: raw for i, raw in enumerate(raws) if isinstance(raw, bytes)}
     batches = plan_batches(sorted(readable, key=lambda i: _aspect(readable[i])), size)
 
-    def load(index: list[int]) -> list[np.ndarray | str]:
+    def load(index: list[int]) -> Loaded:
         return [_load(readable[i], ops) for i in index]
 
     with ThreadPoolExecutor(DECODE_THREADS) as pool:
-        jobs = [pool.submit(load, index) for index in batches]
         given: list[list[int]] = []  # the lines of each batch handed to ``run``, in order
 
         def stacked() -> Iterator[np.ndarray]:
-            for index, job in zip(batches, jobs, strict=True):
+            for index, loaded in _decoded(pool, batches, load):
                 good = []
-                for i, item in zip(index, job.result(), strict=True):
+                for i, item in zip(index, loaded, strict=True):
                     if isinstance(item, str):
                         results[i].error = item
                     else:
@@ -175,13 +203,9 @@ def _predict_chunk(
                     given.append([i for i, _ in good])
                     yield _stack([im for _, im in good])
 
-        try:
-            for k, output in enumerate(run(stacked())):
-                for i, (text, score) in zip(given[k], postprocess(output), strict=True):
-                    results[i].text, results[i].score = text, score
-        finally:
-            for job in jobs:  # an error or an early stop: decode no more
-                job.cancel()
+        for k, output in enumerate(run(stacked())):
+            for i, (text, score) in zip(given[k], postprocess(output), strict=True):
+                results[i].text, results[i].score = text, score
     return results
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ppocr_lite.data.transforms.decode import DecodeImage
+from ppocr_lite.deploy import files
 from ppocr_lite.deploy.files import plan_batches, predict_paths
 
 
@@ -92,3 +93,28 @@ def test_an_error_in_the_model_stops_the_run(
 
     with pytest.raises(RuntimeError, match="engine failed"):
         list(predict_paths(run, lambda out: [], [DecodeImage(), _to_chw], paths, 4))
+
+
+def test_decoding_runs_a_bounded_number_of_batches_ahead(
+    folder: tuple[list[Path], dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths, _ = folder
+    monkeypatch.setattr(files, "AHEAD", 2)
+    started: list[int] = []
+    real_load = files._load
+
+    def counting_load(raw: bytes, ops: Any) -> Any:
+        started.append(1)
+        return real_load(raw, ops)
+
+    monkeypatch.setattr(files, "_load", counting_load)
+    seen_ahead: list[int] = []
+
+    def run(batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for handed, batch in enumerate(batches, 1):
+            seen_ahead.append(len(started) - handed)  # lines decoded beyond those handed over
+            yield np.zeros(len(batch))
+
+    list(predict_paths(run, lambda out: [("", 0.0)] * len(out), [DecodeImage(), _to_chw], paths, 1))
+    # One line per batch, 2 batches ahead, plus the broken file (dropped at decoding).
+    assert len(started) == 14 and len(seen_ahead) == 13 and max(seen_ahead) <= 2 + 1
