@@ -99,27 +99,39 @@ def _prefer_onednn(ov: ModuleType, model: Any) -> int:
     top = float(np.finfo(np.float32).max)
     count = 0
     for node in model.get_ordered_ops():
-        weights = node.input_value(1).get_node() if node.get_type_name() == "MatMul" else None
-        if weights is None or weights.get_type_name() != "Constant":
+        if not _narrows(node):
             continue
-        shape = list(weights.get_output_shape(0))
-        if len(shape) != 2:
-            continue
-        k, n = shape[::-1] if node.get_attributes().get("transpose_b") else shape
-        out = node.output(0)
+        out = _layer_output(node)
         users = list(out.get_target_inputs())
-        if len(users) == 1 and users[0].get_node().get_type_name() == "Add":
-            add = users[0].get_node()  # the bias: part of the same layer
-            if add.input_value(1 - users[0].get_index()).get_node().get_type_name() == "Constant":
-                out = add.output(0)
-                users = list(out.get_target_inputs())
-        if k < 2 * n or not users:
-            continue
-        bounded = clamp(out, -top, top).output(0)
-        for user in users:
-            user.replace_source_output(bounded)
-        count += 1
+        if users:
+            bounded = clamp(out, -top, top).output(0)
+            for user in users:
+                user.replace_source_output(bounded)
+            count += 1
     return count
+
+
+def _narrows(node: Any) -> bool:
+    """A MatMul by constant 2-D weights whose input is at least twice as wide as its output."""
+    if node.get_type_name() != "MatMul":
+        return False
+    weights = node.input_value(1).get_node()
+    shape = list(weights.get_output_shape(0))
+    if weights.get_type_name() != "Constant" or len(shape) != 2:
+        return False
+    k, n = shape[::-1] if node.get_attributes().get("transpose_b") else shape
+    return k >= 2 * n
+
+
+def _layer_output(node: Any) -> Any:
+    """The output of a MatMul's layer: after its constant bias when one follows."""
+    out = node.output(0)
+    users = list(out.get_target_inputs())
+    if len(users) == 1 and users[0].get_node().get_type_name() == "Add":
+        add = users[0].get_node()
+        if add.input_value(1 - users[0].get_index()).get_node().get_type_name() == "Constant":
+            return add.output(0)
+    return out
 
 
 def _blob_name(ov: ModuleType, core: Any, onnx_file: Path, settings: dict[str, Any]) -> str:
