@@ -116,8 +116,10 @@ def _narrows(node: Any) -> bool:
     if node.get_type_name() != "MatMul":
         return False
     weights = node.input_value(1).get_node()
+    if weights.get_type_name() != "Constant":  # activations: their shape may be dynamic
+        return False
     shape = list(weights.get_output_shape(0))
-    if weights.get_type_name() != "Constant" or len(shape) != 2:
+    if len(shape) != 2:
         return False
     k, n = shape[::-1] if node.get_attributes().get("transpose_b") else shape
     return k >= 2 * n

@@ -94,4 +94,5 @@ def test_openvino_imports_without_its_converter_or_paddle() -> None:
 def test_narrowing_projections_get_a_clamp_that_changes_nothing() -> None:
     # The two projections that narrow by 2x or more (one with a bias, one with transposed
     # weights); the widening one keeps MLAS.
-    assert isolated(cases.clamp_edit) == {"count": 2, "clamps": 2, "gap": 0.0}
+    facts = isolated(cases.clamp_edit)
+    assert facts["count"] == facts["clamps"] == 2 and facts["gap"] < 1e-5
