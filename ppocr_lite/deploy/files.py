@@ -26,7 +26,7 @@ from ppocr_lite.errors import ConfigError, DataError
 
 logger = logging.getLogger("ppocr_lite")
 
-# Files decoded and held in memory at once (each chunk is width-sorted on its own).
+# Files read (their bytes held in memory) at once; each chunk is sorted on its own.
 CHUNK = 4096
 DECODE_THREADS = 2
 # Batches decoded ahead of the model: enough to cover the engine's start-up, few enough that a
