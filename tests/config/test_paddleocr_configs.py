@@ -1,6 +1,7 @@
 """PaddleOCR 2.x recognition configs run unchanged in ``tools/train.py``'s code path.
 
-``tests/data/paddleocr_configs/`` holds PaddleOCR's own YAML files (CRNN-MV3 / CRNN-R34 with
+``tests/data/paddleocr_configs/`` holds configs written by this project with the keys and values of
+PaddleOCR 2.9.1's recognition configs (CRNN-MV3 / CRNN-R34 with
 and without TPS, SVTR with its STN rectifier and SVTRRecAug, PP-OCRv3 / v4 with MultiHead,
 MultiScaleDataSet and Distillation, SVTR-Large, PARSeq with ParseQRecAug and OneCycle). Only
 what a user changes for their machine is overridden: data paths (a tiny LMDB or image folder), the dictionary, the output folder, CPU,
@@ -70,11 +71,15 @@ def machine_overrides(cfg: dict[str, Any], data: dict[str, Path], out: Path) -> 
     return opts
 
 
-def test_the_copies_are_marked_as_paddleocr_files() -> None:
+def test_the_configs_hold_data_not_copied_text() -> None:
+    # Keys and values are facts that make configs interchangeable; PaddleOCR's prose (comments)
+    # is not ours to copy. Each file starts with our two-line header and holds no other comment.
     assert len(PATHS) >= 15
     for name in PATHS:
-        first = (CONFIGS / name).read_text(encoding="utf-8").splitlines()[0]
-        assert first.startswith("# PaddleOCR 2.9.1 configs/rec/") and "Apache-2.0" in first
+        lines = (CONFIGS / name).read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("# Test data written by ppocr_lite"), name
+        comments = [line for line in lines[2:] if line.lstrip().startswith("#")]
+        assert comments == [], f"{name}: {comments[:3]}"
 
 
 @pytest.mark.parametrize("name", PATHS)
