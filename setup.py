@@ -13,7 +13,6 @@ CORE = [
     "numpy>=1.23",
     "opencv-python-headless>=4.8",
     "lmdb>=1.4",
-    "shapely>=2",
     "tqdm>=4.60",
     "rapidfuzz>=3",
     "pillow>=9",
