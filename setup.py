@@ -30,8 +30,9 @@ setup(
     install_requires=CORE,
     extras_require={
         # Paddle comes as an extra so GPU machines do not get the CPU wheel beside the GPU one.
+        # There is no `gpu` extra: PyPI carries no paddlepaddle-gpu 3.x. Its wheels are on
+        # PaddlePaddle's own index, one per CUDA version (README "Install", scripts/setup_env.sh).
         "cpu": ["paddlepaddle>=3.0,<4"],
-        "gpu": ["paddlepaddle-gpu>=3.0,<4"],
         # imgaug is unmaintained and needs NumPy < 2; only IaaAugment uses it.
         "imgaug": ["imgaug>=0.4", "numpy<2"],
         "plot": ["matplotlib>=3.7"],
