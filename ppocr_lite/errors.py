@@ -25,3 +25,10 @@ class DataError(ValueError):
             reason, message = "data_error", reason
         super().__init__(message)
         self.reason = reason
+
+
+class CheckpointError(ConfigError):
+    """A checkpoint that cannot be read (damaged, untrusted content) or written (full disk).
+
+    It subclasses ``ConfigError`` so the tools end with the same one ``error:`` line.
+    """

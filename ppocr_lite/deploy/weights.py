@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import paddle
 from paddle import nn
 
 from ppocr_lite.deploy.convert import Conversion, fit_to_model, to_layout
 from ppocr_lite.deploy.layout import strip_suffix
 from ppocr_lite.engine.checkpoint import check_head_size
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.utils.safe_pickle import load_paddle_file
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -34,7 +34,7 @@ def read_weights(path: str | Path, multihead: bool = False) -> tuple[dict[str, A
         ConfigError: if the file does not exist, or a Distillation file has no Student.
     """
     params = _params_file(path)
-    state: Mapping[str, Any] = paddle.load(str(params))
+    state: Mapping[str, Any] = load_paddle_file(params)
     try:
         return to_layout(state, multihead)
     except KeyError as exc:
@@ -49,7 +49,7 @@ def read_weights_for(path: str | Path, model: nn.Layer) -> tuple[dict[str, Any],
     """
     params = _params_file(path)
     try:
-        return fit_to_model(paddle.load(str(params)), model.state_dict(), str(params))
+        return fit_to_model(load_paddle_file(params), model.state_dict(), str(params))
     except KeyError as exc:
         raise ConfigError(f"{params}: {exc}") from None
 

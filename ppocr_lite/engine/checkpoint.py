@@ -8,6 +8,8 @@ next load (roll forward) and a stale or mixed set is detected instead of loaded.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import logging
 import os
@@ -26,37 +28,20 @@ from ppocr_lite.deploy.convert import Conversion, fit_to_model
 from ppocr_lite.deploy.layout import strip_suffix
 from ppocr_lite.engine.opt_state import load_optimizer_state
 from ppocr_lite.engine.state import TrainState
-from ppocr_lite.errors import ConfigError
+from ppocr_lite.errors import CheckpointError, ConfigError
+from ppocr_lite.utils.safe_pickle import STATES_GLOBALS, load_paddle_file, read_pickle_file
 
 logger = logging.getLogger("ppocr_lite")
 
-_SAFE_GLOBALS = {
-    ("builtins", "set"),
-    ("builtins", "frozenset"),
-    ("builtins", "complex"),
-    ("builtins", "bytearray"),
-    ("collections", "OrderedDict"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy", "dtype"),
-}
-
-
-class _StatesUnpickler(pickle.Unpickler):
-    """Only plain containers and numbers: a .states file cannot run code when loaded."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _SAFE_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f".states may hold plain data only, found {module}.{name}")
-
-
 def read_states(path: Path) -> dict[str, Any]:
-    """Load a ``.states`` file with the restricted unpickler."""
-    with open(path, "rb") as f:
-        data = _StatesUnpickler(f).load()
+    """Load a ``.states`` file with the restricted unpickler (plain data only).
+
+    Raises:
+        CheckpointError: if it holds anything else, is damaged, or is not a dict.
+    """
+    data = read_pickle_file(path, STATES_GLOBALS)
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: not a states dict")
+        raise CheckpointError(f"{path}: not a states dict")
     return data
 
 
@@ -69,6 +54,32 @@ def _write_synced(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _write_all(path: Path, blobs: Mapping[str, bytes]) -> None:
+    """Write every blob to ``<path><ext>.tmp``; on a write error remove them all.
+
+    The renames only start once all are written, so a failure here leaves the previous
+    checkpoint as it was.
+
+    Raises:
+        CheckpointError: naming the file and the cause (e.g. no space left on the device).
+    """
+    current = path
+    try:
+        for ext, data in blobs.items():
+            current = Path(f"{path}{ext}.tmp")
+            _write_synced(current, data)
+    except OSError as exc:
+        for ext in blobs:
+            with contextlib.suppress(OSError):
+                Path(f"{path}{ext}.tmp").unlink(missing_ok=True)
+        hint = " (free space on the device or point Global.save_model_dir elsewhere)"
+        raise CheckpointError(
+            f"cannot save checkpoint {path}: writing {current.name} failed: "
+            f"{exc.strerror or exc}{hint if exc.errno == errno.ENOSPC else ''}; "
+            "the previous checkpoint is unchanged"
+        ) from None
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -162,8 +173,7 @@ class CheckpointManager:
         states = state.to_states()
         states["ppocr_lite_files"] = {ext: _digest(b) for ext, b in blobs.items()}
         blobs[".states"] = pickle.dumps(states, protocol=2)
-        for ext, data in blobs.items():
-            _write_synced(Path(f"{path}{ext}.tmp"), data)
+        _write_all(path, blobs)
         for ext in (".pdopt", ".pdparams", ".states"):
             if ext in blobs:
                 os.replace(f"{path}{ext}.tmp", f"{path}{ext}")
@@ -212,28 +222,20 @@ class CheckpointManager:
         """Load model, optimizer and state to continue a run.
 
         Raises:
-            ConfigError: if the checkpoint is missing, or its files do not belong together.
+            ConfigError: if the checkpoint is missing.
+            CheckpointError: if its files are damaged, untrusted, or do not belong together.
         """
         prefix = strip_suffix(path)
-        _recover(prefix)
+        states = verified_states(prefix)
         params = Path(f"{prefix}.pdparams")
-        if not params.is_file():
-            raise ConfigError(
-                f"Global.checkpoints: {params} not found (give the prefix, e.g. output/rec/latest)"
-            )
-        states = read_states(Path(f"{prefix}.states")) if Path(f"{prefix}.states").is_file() else {}
-        for ext, want in (states.get("ppocr_lite_files") or {}).items():
-            if _file_digest(Path(f"{prefix}{ext}")) != want:
-                raise ConfigError(
-                    f"{prefix}{ext} does not match {prefix}.states (a mixed or damaged set)"
-                )
-        saved = paddle.load(str(params))
+        saved = load_paddle_file(params)
         weights, conversion = _fit(saved, model, params)
         check_head_size(weights, model, str(params), strict_keys=True)
         model.set_state_dict(weights)
         opt_path = Path(f"{prefix}.pdopt")
         if optimizer is not None and opt_path.is_file():
             load_optimizer_state(opt_path, list(saved), conversion, model, optimizer)
+        _warn_fresh(prefix, optimizer is not None and not opt_path.is_file(), not states)
         return TrainState.from_states(states, main_indicator)
 
     @staticmethod
@@ -243,8 +245,39 @@ class CheckpointManager:
         params = Path(f"{prefix}.pdparams")
         if not params.is_file():
             raise ConfigError(f"Global.pretrained_model: {params} not found")
-        weights, _ = _fit(paddle.load(str(params)), model, params)
+        weights, _ = _fit(load_paddle_file(params), model, params)
         return load_matching(weights, model)
+
+
+def verified_states(prefix: Path) -> dict[str, Any]:
+    """The ``.states`` of a checkpoint ({} without one) after checking its partners' digests.
+
+    Raises:
+        ConfigError: if ``<prefix>.pdparams`` does not exist.
+        CheckpointError: if the ``.states`` is damaged or a partner does not match it.
+    """
+    _recover(prefix)
+    params = Path(f"{prefix}.pdparams")
+    if not params.is_file():
+        raise ConfigError(
+            f"Global.checkpoints: {params} not found (give the prefix, e.g. output/rec/latest)"
+        )
+    states = read_states(Path(f"{prefix}.states")) if Path(f"{prefix}.states").is_file() else {}
+    for ext, want in (states.get("ppocr_lite_files") or {}).items():
+        if _file_digest(Path(f"{prefix}{ext}")) != want:
+            raise CheckpointError(
+                f"{prefix}{ext} does not match {prefix}.states (a mixed or damaged set)"
+            )
+    return states
+
+
+def _warn_fresh(prefix: Path, no_optimizer: bool, no_states: bool) -> None:
+    # PaddleOCR's released models hold weights only: say what a resume cannot continue.
+    fresh = ["optimizer moments (no .pdopt)"] if no_optimizer else []
+    if no_states:
+        fresh += ["step counter and LR schedule position, best metric (no .states)"]
+    if fresh:
+        logger.warning("resuming %s: starting afresh: %s", prefix, "; ".join(fresh))
 
 
 def _fit(saved: Mapping[str, Any], model: nn.Layer, params: Path) -> tuple[dict, Conversion]:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import paddle
 from paddle import nn
 
 from ppocr_lite.deploy.convert import Conversion
+from ppocr_lite.utils.safe_pickle import load_paddle_file
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -157,7 +157,7 @@ def load_optimizer_state(
     """Load a ``.pdopt`` renamed to ``model``'s parameters, or start the optimizer fresh with a
     warning when it does not fit (e.g. PaddleOCR's guide head or Teacher trained with it)."""
     match = match_optimizer_state(
-        paddle.load(str(path)), file_keys, conversion.mapping, list(model.named_parameters())
+        load_paddle_file(path), file_keys, conversion.mapping, list(model.named_parameters())
     )
     if match.state is None:
         logger.warning(

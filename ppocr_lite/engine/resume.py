@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import paddle
-
 from ppocr_lite.config.load import dump_config
 from ppocr_lite.deploy.convert import fit_to_model
 from ppocr_lite.engine.checkpoint import (
@@ -20,6 +18,7 @@ from ppocr_lite.engine.checkpoint import (
 from ppocr_lite.engine.head_transfer import remap_head
 from ppocr_lite.engine.state import TrainState
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.utils.safe_pickle import load_paddle_file
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -91,7 +90,7 @@ def load_pretrained(path: str, model: Any, charset: list[str]) -> None:
         raise ConfigError(f"Global.pretrained_model: {params} not found")
     try:
         # PaddleOCR's MultiHead / Distillation layouts are converted first (one log line).
-        weights, _ = fit_to_model(paddle.load(str(params)), model.state_dict(), str(params))
+        weights, _ = fit_to_model(load_paddle_file(params), model.state_dict(), str(params))
     except KeyError as exc:
         raise ConfigError(f"Global.pretrained_model: {params}: {exc}") from None
     old_chars = CheckpointManager.read_state(prefix).charset
