@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ from ppocr_lite.data.batch import Batch, make_collate
 from ppocr_lite.data.sampler import ResumableBatchSampler
 from ppocr_lite.data.transforms import build_transforms
 from ppocr_lite.data.width_sampler import MultiScaleSampler, SamplerContext
+from ppocr_lite.data.workers import init_worker, stop_signals_blocked
 from ppocr_lite.errors import ConfigError, DataError
 from ppocr_lite.registry import DATASETS, SAMPLERS, did_you_mean
 
@@ -105,6 +108,19 @@ class _ErrorsAsData(Dataset):
             return {"fields": None, "skipped": [], "error": [exc.reason, str(exc)]}
 
 
+def _shut_down(items: Any, timeout: float = 10.0) -> None:
+    """Stop the workers of an epoch's Paddle iterator, also one left mid-epoch (a stop, an error).
+
+    Paddle shuts them down only when the iterator is garbage-collected, and its reader thread
+    keeps it alive; left to interpreter exit, the workers (which ignore SIGTERM) would be joined
+    forever. A worker that has not left within ``timeout`` seconds is killed.
+    """
+    items._try_shutdown_all(timeout)  # Paddle 3.x; a no-op after a finished epoch
+    for worker in items._workers:
+        if worker.is_alive():
+            worker.kill()
+
+
 def _collate_errors(collate: Any) -> Any:
     """Wrap ``collate`` so that a batch holding an error becomes that error alone."""
 
@@ -149,6 +165,7 @@ class TextLineLoader:
                 # Paddle 3.3 mixes up batch structures when a persistent iterator is abandoned
                 # mid-epoch (a stop or a resume), so workers are started per epoch.
                 persistent_workers=False,
+                worker_init_fn=functools.partial(init_worker, parent=os.getpid()),
             )
         )
 
@@ -157,7 +174,18 @@ class TextLineLoader:
         self.sampler.set_epoch(epoch, skip_batches)
 
     def __iter__(self) -> Iterator[Batch]:
-        items = self._in_thread() if self._loader is None else self._loader
+        if self._loader is None:
+            yield from self._batches(self._in_thread())
+            return
+        with stop_signals_blocked():  # the workers start here
+            items = iter(self._loader)
+        try:
+            yield from self._batches(items)
+        finally:
+            _shut_down(items)
+
+    @staticmethod
+    def _batches(items: Iterator[dict[str, Any]]) -> Iterator[Batch]:
         for item in items:
             if item.get("error"):
                 reason, message = item["error"]

@@ -12,6 +12,7 @@ from paddle import nn
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import GlobalConfig
+from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling import build_model, count_parameters
 from ppocr_lite.registry import METRICS, POSTPROCESSES
 
@@ -29,14 +30,32 @@ class Components:
     metric: Any
 
 
+def _no_gpu_reason() -> str:
+    """Why there is no usable GPU ("" when there is one)."""
+    if not paddle.device.is_compiled_with_cuda():
+        return "this Paddle build has no CUDA support (paddle.is_compiled_with_cuda() is false)"
+    if paddle.device.cuda.device_count() == 0:
+        return "Paddle sees no CUDA device (paddle.device.cuda.device_count() is 0)"
+    return ""
+
+
 def select_device(use_gpu: bool) -> str:
-    """Set Paddle's device: the GPU when asked for and available, else the CPU (with a warning)."""
-    if use_gpu and paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0:
+    """Set Paddle's device: the GPU when asked for, else the CPU.
+
+    Raises:
+        ConfigError: ``use_gpu`` is true and there is no usable GPU. A GPU recipe run on the CPU
+            by accident takes minutes a step, so it is refused rather than warned about.
+    """
+    if use_gpu:
+        reason = _no_gpu_reason()
+        if reason:
+            raise ConfigError(
+                f"Global.use_gpu is true but {reason}; to run on the CPU on purpose, "
+                "pass -o Global.use_gpu=false"
+            )
         rank = paddle.distributed.get_rank() if paddle.distributed.get_world_size() > 1 else 0
         device = f"gpu:{paddle.distributed.ParallelEnv().device_id if rank else 0}"
     else:
-        if use_gpu:
-            logger.warning("Global.use_gpu is true but no CUDA device is available; using the CPU")
         device = "cpu"
     paddle.set_device(device)
     return device

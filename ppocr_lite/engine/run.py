@@ -13,6 +13,7 @@ from ppocr_lite.config.resolve import main_indicator, save_dir, second_indicator
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.check import check_data_at_start
 from ppocr_lite.data.loader import build_dataloader
+from ppocr_lite.data.workers import remove_dead_segments
 from ppocr_lite.engine import distributed, schedule
 from ppocr_lite.engine.amp import Amp
 from ppocr_lite.engine.checkpoint import (
@@ -83,6 +84,16 @@ def _restore(
     return state, diff
 
 
+def _remove_dead_segments() -> None:
+    removed, freed = remove_dead_segments()
+    if removed:
+        logger.info(
+            "removed %d shared-memory segments (%.1f MB) left by dead loader processes",
+            removed,
+            freed / 2**20,
+        )
+
+
 def _warn_schedule(gcfg: GlobalConfig, steps_per_epoch: int) -> None:
     total = steps_per_epoch * gcfg.epoch_num
     first = schedule.first_eval_step(*gcfg.eval_batch_step)
@@ -143,8 +154,10 @@ def prepare_training(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Trainer:
         # Before the logger: a refused run must not append to the live run's train.log.
         acquire_run_lock(out)
     setup_logger(out / "train.log", rank)
-    check_data_at_start(cfg, gcfg)  # a sample of Train/Eval, before the model is built
     device = select_device(gcfg.use_gpu)
+    if rank == 0:
+        _remove_dead_segments()
+    check_data_at_start(cfg, gcfg)  # a sample of Train/Eval, before the model is built
     distributed.init(world_size)
     parts = _build_parts(cfg, gcfg, out, device)
     state, diff = _restore(parts, cfg, gcfg)

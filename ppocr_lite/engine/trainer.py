@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +21,7 @@ from ppocr_lite.engine.host_memory import HeapTrimmer
 from ppocr_lite.engine.logging import MetricsWriter, format_eta
 from ppocr_lite.engine.meters import BadSamples, StepTimer
 from ppocr_lite.engine.state import TrainState
+from ppocr_lite.engine.stop import SignalStop, StopTraining
 from ppocr_lite.errors import DataError
 
 logger = logging.getLogger("ppocr_lite")
@@ -57,10 +56,6 @@ class TrainParts:
     rank: int = 0
 
 
-class StopTraining(Exception):
-    """Raised inside the loop to end the run early (signal, early stop, NaN guard)."""
-
-
 class Trainer:
     """Runs epochs from ``state`` until ``Global.epoch_num``.
 
@@ -78,6 +73,7 @@ class Trainer:
         self.heap = HeapTrimmer()
         self.nan_streak = 0
         self.stop_reason = ""
+        self.stop = SignalStop()
         self.last_eval_step = -1
         self.exit_code = 0
         self._bn_stats = [
@@ -91,20 +87,34 @@ class Trainer:
     # -- loop -----------------------------------------------------------------------------
     def fit(self) -> TrainState:
         """Train to the end (or until stopped); always leaves ``latest`` saved."""
-        previous = self._install_signals()
+        self.stop.install()
         try:
             while self.state.epoch <= self.p.gcfg.epoch_num:
+                self.stop.check()
                 self._run_epoch()
                 self._end_epoch()
+            self.stop.check()
             self._final_evaluation()
         except StopTraining as exc:
-            self.stop_reason = str(exc)
-            logger.info("stopping: %s", exc)
-            self._save("latest")
+            self._stopped(exc)
         finally:
-            self._restore_signals(previous)
+            self.stop.restore()
         self._log_summary()
         return self.state
+
+    def _stopped(self, exc: StopTraining) -> None:
+        self.stop_reason = str(exc)
+        if self.stop.signum:  # the handler has logged it
+            self.exit_code = self.stop.exit_code
+        else:
+            logger.info("stopping: %s", exc)
+        self.p.writer.write(
+            "stop",
+            reason=self.stop_reason,
+            global_step=self.state.global_step,
+            exit_code=self.exit_code,
+        )
+        self._save("latest")
 
     def _run_epoch(self) -> None:
         loader = self.p.train_loader
@@ -119,6 +129,7 @@ class Trainer:
             self.state.global_step += 0 if out.skipped else 1
             self.timer.add(reader, time.perf_counter() - tick, batch.size)
             self._maybe_log(out, batch)
+            self.stop.check()  # before an evaluation: a stop never waits for one
             self._maybe_evaluate()
             self._maybe_save_step()
             if self.stop_reason:
@@ -252,7 +263,8 @@ class Trainer:
         """Evaluate; save ``best_accuracy`` only when strictly better than the stored best."""
         c = self.p.components
         self.last_eval_step = self.state.global_step
-        figures = evaluate(c.model, self.p.eval_loader, c.postprocess, c.metric)
+        batches = self._until_stopped(self.p.eval_loader)
+        figures = evaluate(c.model, batches, c.postprocess, c.metric)
         self.heap.rearm()
         s, main = self.state, self.p.main_indicator
         better = schedule.is_better(figures, s.best_metrics, main, self.p.second_indicator)
@@ -285,6 +297,12 @@ class Trainer:
             self.stop_reason = f"early stop: {patience} evaluations without improvement of {main}"
         return figures
 
+    def _until_stopped(self, loader: Iterable[Batch]) -> Iterator[Batch]:
+        # A stop signal ends an evaluation after the batch in hand, not after the whole set.
+        for batch in loader:
+            self.stop.check()
+            yield batch
+
     def _final_evaluation(self) -> None:
         # A run whose eval interval never fired still ends with a best_accuracy.
         if self.p.eval_loader is not None and self.last_eval_step != self.state.global_step:
@@ -306,6 +324,14 @@ class Trainer:
 
     def _log_summary(self) -> None:
         s = self.state
+        if self.stop.signum:  # not "done": a scheduler or wrapper must see a stopped run
+            logger.info(
+                "stopped at global_step %d (exit code %d); resume from %s",
+                s.global_step,
+                self.exit_code,
+                self.p.ckpt.save_dir / "latest",
+            )
+            return
         logger.info(
             "done: global_step %d, best %s %.4f at step %d; checkpoints in %s",
             s.global_step,
@@ -314,23 +340,3 @@ class Trainer:
             s.best_step,
             self.p.ckpt.save_dir,
         )
-
-    # -- signals --------------------------------------------------------------------------
-    def _install_signals(self) -> dict[int, Any]:
-        previous = {}
-
-        def handler(signum: int, frame: Any) -> None:
-            if self.stop_reason:
-                raise SystemExit(128 + signum)  # second signal: leave at once
-            self.stop_reason = f"signal {signal.Signals(signum).name}: saving latest and exiting"
-            logger.warning("%s (send again to exit immediately)", self.stop_reason)
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(ValueError):  # not the main thread: no handlers
-                previous[sig] = signal.signal(sig, handler)
-        return previous
-
-    @staticmethod
-    def _restore_signals(previous: dict[int, Any]) -> None:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

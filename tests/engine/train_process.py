@@ -19,10 +19,12 @@ def write_config(cfg: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def launch(cfg: dict[str, Any] | None, path: Path) -> subprocess.Popen:
+def launch(cfg: dict[str, Any] | None, path: Path, new_session: bool = False) -> subprocess.Popen:
     """Start ``tools/train.py -c path`` (writing ``cfg`` there first unless it is None).
 
     Output (stdout and stderr together) is a UTF-8 text pipe, unbuffered, read line by line.
+    ``new_session``: the trainer leads a process group of its own (its PID is the group's ID),
+    as under a scheduler, so the test can signal the whole group.
     """
     if cfg is not None:
         write_config(cfg, path)
@@ -34,4 +36,20 @@ def launch(cfg: dict[str, Any] | None, path: Path) -> subprocess.Popen:
         encoding="utf-8",
         errors="replace",
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=new_session,
     )
+
+
+def group_pids(pgid: int) -> list[int]:
+    """PIDs of the live (not zombie) processes in process group ``pgid`` (Linux /proc)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state, ppid, pgrp, ...
+        state, _, pgrp = text.rsplit(")", 1)[1].split()[:3]
+        if int(pgrp) == pgid and state != "Z":
+            pids.append(int(stat.parent.name))
+    return sorted(pids)
