@@ -78,3 +78,16 @@ class BadSamples:
     def reset(self) -> None:
         self.keys = defaultdict(set)
         self.chars = Counter()
+
+    def to_state(self) -> tuple[dict[str, list[str]], dict[str, int]]:
+        """Keys by reason and missing characters, as plain data for ``TrainState``."""
+        keys = {reason: sorted(found) for reason, found in sorted(self.keys.items()) if found}
+        return keys, dict(self.chars)
+
+    @classmethod
+    def from_state(cls, keys: dict[str, list[str]], chars: dict[str, int]) -> BadSamples:
+        """The counts ``to_state`` gave (a resumed epoch goes on counting from them)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for reason, names in keys.items():
+            found[reason].update(names)
+        return cls(found, Counter(chars))

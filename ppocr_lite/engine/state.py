@@ -25,6 +25,9 @@ class TrainState:
             resume changes the batch size).
         config: The config the run was using (for the diff on resume).
         charset: The characters of the dictionary (a change is refused on resume).
+        skipped: Bad samples of ``epoch`` so far, keys by reason (a mid-epoch resume keeps
+            counting them, so the epoch summary is complete).
+        skipped_chars: Characters outside the dictionary met in ``epoch``, with counts.
     """
 
     epoch: int = 1
@@ -39,6 +42,8 @@ class TrainState:
     samples_per_step: int = 0
     config: dict[str, Any] = field(default_factory=dict)
     charset: list[str] = field(default_factory=list)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    skipped_chars: dict[str, int] = field(default_factory=dict)
 
     def to_states(self) -> dict[str, Any]:
         """The ``.states`` payload: PaddleOCR's keys plus ours under ``ppocr_lite``.

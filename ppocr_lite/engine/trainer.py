@@ -69,7 +69,7 @@ class Trainer:
         self.state = state
         tune_cpu_math(paddle.get_device())
         self.timer = StepTimer(parts.gcfg.log_smooth_window)
-        self.bad = BadSamples()
+        self.bad = BadSamples.from_state(state.skipped, state.skipped_chars)
         self.heap = HeapTrimmer()
         self.nan_streak = 0
         self.stop_reason = ""
@@ -138,6 +138,10 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         epoch = self.state.epoch
+        if epoch >= self.p.gcfg.epoch_num:
+            # Before latest is saved, so a finished run's latest carries its final best: a
+            # resume then replaces best_accuracy only with a better evaluation.
+            self._final_evaluation()
         if self.bad.counts():
             logger.info("epoch %d skipped samples: %s", epoch, self.bad.describe())
             self.p.writer.write("bad_samples", epoch=epoch, **self.bad.counts())
@@ -316,6 +320,7 @@ class Trainer:
         if self.p.rank != 0:
             return
         model = self.p.components.model
+        self.state.skipped, self.state.skipped_chars = self.bad.to_state()
         path = self.p.ckpt.save(prefix, model, self.p.bundle.optimizer, self.state)
         logger.info(
             "saved %s (epoch %d, global_step %d)", path, self.state.epoch, self.state.global_step
