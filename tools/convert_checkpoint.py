@@ -32,6 +32,7 @@ from ppocr_lite.cli import run_tool  # noqa: E402
 from ppocr_lite.deploy.convert import to_layout, to_paddleocr_multihead  # noqa: E402
 from ppocr_lite.deploy.layout import strip_suffix  # noqa: E402
 from ppocr_lite.deploy.weights import read_weights  # noqa: E402
+from ppocr_lite.utils.safe_pickle import load_paddle_file  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +44,7 @@ def main() -> None:
     p.add_argument("--submodel", default="Student", help="sub-model of a Distillation file")
     args = p.parse_args()
     if args.source == "paddleocr":
-        state = paddle.load(f"{strip_suffix(args.input)}.pdparams")
+        state = load_paddle_file(f"{strip_suffix(args.input)}.pdparams")
         state, report = to_layout(state, args.multihead, args.submodel)
     else:
         state, report = read_weights(args.input, multihead=False)

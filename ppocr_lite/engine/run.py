@@ -20,6 +20,7 @@ from ppocr_lite.engine.checkpoint import (
     CheckpointManager,
 )
 from ppocr_lite.engine.components import build_components, select_device
+from ppocr_lite.engine.intact import resumable
 from ppocr_lite.engine.logging import MetricsWriter, setup_logger
 from ppocr_lite.engine.resume import (
     check_resume_compatible,
@@ -37,12 +38,13 @@ logger = logging.getLogger("ppocr_lite")
 
 
 def _resume_path(gcfg: GlobalConfig) -> str | None:
+    # A damaged checkpoint falls back to the newest intact iter_epoch_N beside it.
     if gcfg.checkpoints:
-        return gcfg.checkpoints
+        return resumable(gcfg.checkpoints)
     latest = Path(save_dir(gcfg)) / "latest"
     if gcfg.auto_resume and CheckpointManager.exists(latest):
         logger.info("auto_resume: found %s", latest)
-        return str(latest)
+        return resumable(str(latest))
     return None
 
 
