@@ -15,9 +15,7 @@ import sys
 # Run from a checkout without installing: make the repository importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ppocr_lite.charset import read_dict  # noqa: E402
 from ppocr_lite.cli import run_tool  # noqa: E402
-from ppocr_lite.data.dict_builder import build_dict, count_chars, iter_labels, write_dict  # noqa: E402
 
 
 def main() -> None:
@@ -28,6 +26,9 @@ def main() -> None:
     parser.add_argument("--min-count", type=int, default=1, help="drop rarer new characters")
     parser.add_argument("--delimiter", default="\t")
     args = parser.parse_args()
+    from ppocr_lite.charset import read_dict
+    from ppocr_lite.data.dict_builder import build_dict, count_chars, iter_labels, write_dict
+
     counts = count_chars(iter_labels(args.inputs, args.delimiter))
     base = read_dict(args.base) if args.base else []
     chars = build_dict(counts, base, args.min_count)

@@ -17,12 +17,15 @@ from collections import Counter
 # Run from a checkout without installing: make the repository importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tqdm import tqdm  # noqa: E402
-
-from ppocr_lite.charset import DEFAULT_CHARS, read_dict  # noqa: E402
 from ppocr_lite.cli import load, parse_args, run_tool  # noqa: E402
-from ppocr_lite.data.check import check_datasets  # noqa: E402
-from ppocr_lite.data.dict_builder import build_dict, write_dict  # noqa: E402
+
+KEYS = (
+    ("Train.dataset.data_dir", "training LMDB folder(s) to check"),
+    ("Eval.dataset.data_dir", "evaluation LMDB folder(s) to check"),
+    ("Global.character_dict_path", "dictionary the labels must fit"),
+    ("Global.max_text_length", "longer labels count as bad"),
+)
+EXAMPLE = "python tools/check_data.py -c configs/rec/crnn_mv3_demo.yml --limit 1000"
 
 
 def main() -> None:
@@ -31,7 +34,14 @@ def main() -> None:
     extra.add_argument("--fix-dict", help="write a dictionary covering the data to this file")
     extra.add_argument("--limit", type=int, help="check a random sample of N per dataset")
     opts, rest = extra.parse_known_args()
-    cfg, gcfg = load(parse_args(__doc__, rest), sections=(), optional=("Train", "Eval"))
+    args = parse_args(__doc__, rest, keys=KEYS, example=EXAMPLE)
+    from tqdm import tqdm
+
+    from ppocr_lite.charset import DEFAULT_CHARS, read_dict
+    from ppocr_lite.data.check import check_datasets  # imports Paddle: after --help
+    from ppocr_lite.data.dict_builder import build_dict, write_dict
+
+    cfg, gcfg = load(args, sections=(), optional=("Train", "Eval"))
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(opts.out, "w", encoding="utf-8")) if opts.out else None
         reports = check_datasets(

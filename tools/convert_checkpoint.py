@@ -26,12 +26,8 @@ from pathlib import Path
 # Run from a checkout without installing: make the repository importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import paddle  # noqa: E402
-
 from ppocr_lite.cli import run_tool  # noqa: E402
-from ppocr_lite.deploy.convert import to_layout, to_paddleocr_multihead  # noqa: E402
 from ppocr_lite.deploy.layout import strip_suffix  # noqa: E402
-from ppocr_lite.deploy.weights import read_weights  # noqa: E402
 from ppocr_lite.utils.safe_pickle import load_paddle_file  # noqa: E402
 
 
@@ -43,6 +39,11 @@ def main() -> None:
     p.add_argument("--multihead", action="store_true", help="target: a MultiHead model")
     p.add_argument("--submodel", default="Student", help="sub-model of a Distillation file")
     args = p.parse_args()
+    import paddle  # after --help
+
+    from ppocr_lite.deploy.convert import to_layout, to_paddleocr_multihead
+    from ppocr_lite.deploy.weights import read_weights
+
     if args.source == "paddleocr":
         state = load_paddle_file(f"{strip_suffix(args.input)}.pdparams")
         state, report = to_layout(state, args.multihead, args.submodel)

@@ -22,7 +22,6 @@ from tqdm import tqdm  # noqa: E402
 
 from ppocr_lite.cli import run_tool  # noqa: E402
 from ppocr_lite.data.lmdb_writer import write_lmdb  # noqa: E402
-from ppocr_lite.data.simple_dataset import read_label_file  # noqa: E402
 from ppocr_lite.data.transforms.decode import decode_image  # noqa: E402
 from ppocr_lite.errors import ConfigError, DataError  # noqa: E402
 
@@ -49,6 +48,8 @@ def main() -> None:
     args = parser.parse_args()
     if (Path(args.out) / "data.mdb").exists() and not args.overwrite:
         raise ConfigError(f"{args.out} already holds an LMDB: pass --overwrite to replace it")
+    from ppocr_lite.data.simple_dataset import read_label_file  # imports Paddle: after --help
+
     rows = []
     for name in args.label_files:
         root = Path(args.data_dir) if args.data_dir else Path(name).parent

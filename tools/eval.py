@@ -9,11 +9,24 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ppocr_lite.cli import load, parse_args, run_tool  # noqa: E402
-from ppocr_lite.engine.inference import evaluate_checkpoint  # noqa: E402
+
+KEYS = (
+    ("Global.checkpoints", "weights to evaluate (a checkpoint prefix)"),
+    ("Eval.dataset.data_dir", "evaluation LMDB folder(s)"),
+    ("Eval.loader.batch_size_per_card", "batch size"),
+    ("Global.use_gpu", "false: evaluate on the CPU"),
+)
+EXAMPLE = (
+    "python tools/eval.py -c configs/rec/crnn_mv3_demo.yml "
+    "-o Global.checkpoints=output/crnn_mv3_demo/best_accuracy"
+)
 
 
 def main() -> None:
-    cfg, gcfg = load(parse_args(__doc__), sections=("Eval",))
+    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE)
+    from ppocr_lite.engine.inference import evaluate_checkpoint  # imports Paddle: after --help
+
+    cfg, gcfg = load(args, sections=("Eval",))
     figures = evaluate_checkpoint(cfg, gcfg)
     for key in ("acc", "norm_edit_dis", "cer", "fps", "samples", "skipped"):
         print(f"{key}: {figures[key]:.6g}")

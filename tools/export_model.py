@@ -14,11 +14,22 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ppocr_lite.cli import load, parse_args, run_tool  # noqa: E402
-from ppocr_lite.deploy.export import export_model  # noqa: E402
+
+KEYS = (
+    ("Global.checkpoints", "weights to export (a checkpoint prefix)"),
+    ("Global.save_inference_dir", "folder to write the inference model to"),
+)
+EXAMPLE = (
+    "python tools/export_model.py -c configs/rec/crnn_mv3_demo.yml -o "
+    "Global.checkpoints=output/crnn_mv3_demo/best_accuracy Global.save_inference_dir=output/infer"
+)
 
 
 def main() -> None:
-    cfg, gcfg = load(parse_args(__doc__), sections=())
+    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE)
+    from ppocr_lite.deploy.export import export_model  # imports Paddle: after --help
+
+    cfg, gcfg = load(args, sections=())
     result = export_model(cfg, gcfg)
     pre = result.spec.preprocess
     width = "dynamic" if pre.dynamic_width else f"fixed {pre.image_shape[2]}"

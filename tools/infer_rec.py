@@ -14,8 +14,20 @@ from ppocr_lite.config.schema import parse_global  # noqa: E402
 from ppocr_lite.deploy.onnx_cache import PADDLE_RUN_ENV, run_cached  # noqa: E402
 
 
+KEYS = (
+    ("Global.checkpoints", "weights to run (a checkpoint prefix)"),
+    ("Global.infer_img", "an image, or a folder of images"),
+    ("Global.save_res_path", "results file (path<TAB>text<TAB>score)"),
+    ("Global.use_gpu", "false: run on the CPU"),
+)
+EXAMPLE = (
+    "python tools/infer_rec.py -c configs/rec/crnn_mv3_demo.yml "
+    "-o Global.checkpoints=output/crnn_mv3_demo/best_accuracy Global.infer_img=demo_data/infer"
+)
+
+
 def main() -> None:
-    args = parse_args(__doc__)
+    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE)
     # A checkpoint and config seen before: its cached ONNX graph, without importing Paddle.
     cfg = read_config(args)
     if os.environ.get(PADDLE_RUN_ENV) != "1":

@@ -12,26 +12,26 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # Run from a checkout without installing: make the repository importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import paddle  # noqa: E402
-from paddle import nn  # noqa: E402
-
 from ppocr_lite.cli import load, parse_args, run_tool  # noqa: E402
-from ppocr_lite.config.resolve import input_shape  # noqa: E402
 from ppocr_lite.config.schema import GlobalConfig  # noqa: E402
-from ppocr_lite.engine.components import build_components  # noqa: E402
-from ppocr_lite.modeling import count_parameters  # noqa: E402
-from ppocr_lite.modeling.layers.attention import Attention  # noqa: E402
+
+if TYPE_CHECKING:  # Paddle is imported where it is used: --help answers without it
+    from paddle import nn
 
 MAC_SCOPE = "conv, linear, attention matmuls and LSTM; norms, activations and pooling not counted"
 
 
 def _layer_macs(layer: nn.Layer, inputs: tuple[Any, ...], output: Any) -> int:
     """Multiply-accumulates of one call of ``layer`` for the whole batch (0 if not counted)."""
+    from paddle import nn
+
+    from ppocr_lite.modeling.layers.attention import Attention
+
     if isinstance(layer, nn.Conv2D):
         k_h, k_w = layer._kernel_size
         return int(output.numel()) * (layer._in_channels // layer._groups) * k_h * k_w
@@ -62,6 +62,8 @@ def count_macs(model: nn.Layer, shape: tuple[int, int, int]) -> tuple[int, tuple
     Returns:
         (MACs for batch 1, output shape such as (1, T, num_classes)).
     """
+    import paddle
+
     total = [0]
     hooks = [
         layer.register_forward_post_hook(
@@ -111,6 +113,10 @@ class Summary:
 
 def summarize(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Summary:
     """Build the model of ``cfg`` exactly as training does and measure it."""
+    from ppocr_lite.config.resolve import input_shape
+    from ppocr_lite.engine.components import build_components
+    from ppocr_lite.modeling import count_parameters
+
     components = build_components(cfg, gcfg)
     shape = input_shape(cfg)
     macs, out_shape = count_macs(components.model, shape)
@@ -125,7 +131,11 @@ def summarize(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Summary:
 
 
 def main() -> None:
-    cfg, gcfg = load(parse_args(__doc__.splitlines()[0]), sections=(), optional=())
+    example = "python tools/model_summary.py -c configs/rec/svtr_tiny.yml"
+    args = parse_args(__doc__, example=example)
+    import paddle  # after --help
+
+    cfg, gcfg = load(args, sections=(), optional=())
     paddle.set_device("cpu")
     print("\n".join(summarize(cfg, gcfg).lines()))
 

@@ -21,14 +21,13 @@ from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.validate import check_config
 from ppocr_lite.deploy.backends import DygraphBackend, PaddleInferenceBackend, gpu_available
 from ppocr_lite.deploy.export import deploy_spec
+from ppocr_lite.deploy.layout import BACKENDS
 from ppocr_lite.deploy.predictor import Recognition, RecPredictor
 from ppocr_lite.deploy.preprocess import ImageInput
 from ppocr_lite.deploy.spec import read_spec
 from ppocr_lite.deploy.weights import load_weights
 from ppocr_lite.engine.components import build_components, select_device
 from ppocr_lite.errors import ConfigError
-
-BACKENDS = ("paddle", "onnx")
 
 
 class TextRecognizer:

@@ -27,6 +27,7 @@ from ppocr_lite.deploy.spec import (
 from ppocr_lite.deploy.weights import load_weights
 from ppocr_lite.engine.components import Components, build_components
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.utils.quiet import native_notices_dropped
 
 logger = logging.getLogger("ppocr_lite")
 MODEL_PREFIX = "inference"
@@ -148,10 +149,11 @@ def export_model(
     if stale.exists():
         stale.unlink()  # an ONNX file of an earlier export would no longer match
         logger.info("removed the stale %s (run tools/export_onnx.py again)", stale)
-    static = paddle.jit.to_static(
-        components.model, input_spec=[_input_spec(spec.preprocess)], full_graph=True
-    )
-    paddle.jit.save(static, str(model_dir / MODEL_PREFIX))
+    with native_notices_dropped():
+        static = paddle.jit.to_static(
+            components.model, input_spec=[_input_spec(spec.preprocess)], full_graph=True
+        )
+        paddle.jit.save(static, str(model_dir / MODEL_PREFIX))
     write_dict(gcfg.character_dict_path, model_dir / DICT_FILE)
     write_spec(spec, cfg, model_dir)
     diff = _verify(components.model, model_dir, spec.preprocess)

@@ -13,6 +13,7 @@ from pathlib import Path
 from ppocr_lite.errors import ConfigError
 
 PRECISIONS = ("fp32", "fp16")
+BACKENDS = ("paddle", "onnx")  # of TextRecognizer (ppocr_lite.deploy.api); here, free of Paddle
 # Newest format first: Paddle 3 writes a PIR program (.json), Paddle 2 a ProgramDesc (.pdmodel).
 MODEL_FILES = ("inference.json", "inference.pdmodel")
 PARAMS_FILE = "inference.pdiparams"

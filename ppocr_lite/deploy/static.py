@@ -25,6 +25,7 @@ from paddle import nn
 
 from ppocr_lite.deploy.backends import PaddleInferenceBackend
 from ppocr_lite.deploy.layout import cache_dir, prune_cache
+from ppocr_lite.utils.quiet import native_notices_dropped
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -50,8 +51,9 @@ def _save_static(model: nn.Layer, shape: list[int | None], prefix: Path) -> None
     had_forward = "forward" in model.__dict__
     spec = paddle.static.InputSpec(shape, "float32", name="x")
     try:
-        static = paddle.jit.to_static(model, input_spec=[spec], full_graph=True)
-        paddle.jit.save(static, str(prefix))
+        with native_notices_dropped():
+            static = paddle.jit.to_static(model, input_spec=[spec], full_graph=True)
+            paddle.jit.save(static, str(prefix))
     finally:
         if not had_forward:
             model.__dict__.pop("forward", None)  # to_static replaced the bound forward

@@ -15,10 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from ppocr_lite.cli import run_tool  # noqa: E402
-from ppocr_lite.deploy.api import BACKENDS, TextRecognizer  # noqa: E402
-from ppocr_lite.deploy.benchmark import timed_run  # noqa: E402
-from ppocr_lite.deploy.layout import PRECISIONS  # noqa: E402
-from ppocr_lite.deploy.preprocess import list_image_files  # noqa: E402
+from ppocr_lite.deploy.layout import BACKENDS, PRECISIONS  # noqa: E402
 
 
 def parse() -> argparse.Namespace:
@@ -37,6 +34,10 @@ def parse() -> argparse.Namespace:
 
 def main() -> None:
     a = parse()
+    from ppocr_lite.deploy.api import TextRecognizer  # imports Paddle: after --help
+    from ppocr_lite.deploy.benchmark import timed_run
+    from ppocr_lite.deploy.preprocess import list_image_files
+
     paths = list_image_files(a.image_dir)
     rec = TextRecognizer(
         a.model_dir, a.backend, a.use_gpu, a.precision, a.batch_size, a.cpu_threads
