@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ppocr_lite.errors import ConfigError
+from ppocr_lite.errors import ConfigError, DataError
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -174,6 +174,9 @@ class Registry:
 
         Returns:
             The constructed component.
+
+        Raises:
+            ConfigError: for an unknown name or key, or a value the constructor refuses.
         """
         kwargs = self.check(block, where or self.kind, tuple(injected))
         cls = self._table[str(block["name"])]
@@ -181,7 +184,14 @@ class Registry:
         for key, value in injected.items():
             if var_kw or key in names:
                 kwargs.setdefault(key, value)
-        return cls(**kwargs)
+        try:
+            return cls(**kwargs)
+        except (ConfigError, DataError):
+            raise
+        except (ValueError, TypeError, AssertionError) as exc:
+            # A value the constructor refuses (e.g. a width not divisible by the heads) is a
+            # config mistake like an unknown key: one line naming the block, no traceback.
+            raise ConfigError(f"{where or self.kind} ({block['name']}): {exc}") from exc
 
 
 _MODELING = ("ppocr_lite.modeling",)

@@ -19,7 +19,7 @@ from ppocr_lite.engine.amp import Amp
 from ppocr_lite.engine.checkpoint import (
     CheckpointManager,
 )
-from ppocr_lite.engine.components import build_components, select_device
+from ppocr_lite.engine.components import Components, build_components, select_device
 from ppocr_lite.engine.intact import resumable
 from ppocr_lite.engine.logging import MetricsWriter, setup_logger
 from ppocr_lite.engine.resume import (
@@ -115,11 +115,23 @@ def _warn_schedule(gcfg: GlobalConfig, steps_per_epoch: int) -> None:
         )
 
 
-def _build_parts(cfg: Mapping[str, Any], gcfg: GlobalConfig, out: Path, device: str) -> TrainParts:
-    rank, world_size = distributed.world()
+def _build_model_side(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> tuple[Components, Any]:
+    """Model, post-process, metric and loss, built before any data is read: a value a
+    constructor refuses ends the run at once, as a ConfigError naming its block."""
     # Global.seed fixes the initial weights: the same config trains the same model.
     paddle.seed(gcfg.seed)
-    components = build_components(cfg, gcfg)
+    return build_components(cfg, gcfg), LOSSES.build(cfg["Loss"], "Loss")
+
+
+def _build_parts(
+    cfg: Mapping[str, Any],
+    gcfg: GlobalConfig,
+    out: Path,
+    device: str,
+    model_side: tuple[Components, Any],
+) -> TrainParts:
+    rank, world_size = distributed.world()
+    components, loss = model_side
     charset = components.charset
     train_loader = build_dataloader(cfg["Train"], "Train", charset, gcfg, rank, world_size)
     eval_loader = build_dataloader(cfg["Eval"], "Eval", charset, gcfg) if cfg.get("Eval") else None
@@ -135,7 +147,7 @@ def _build_parts(cfg: Mapping[str, Any], gcfg: GlobalConfig, out: Path, device: 
         gcfg=gcfg,
         components=components,
         model=distributed.wrap(components.model, world_size),
-        loss=LOSSES.build(cfg["Loss"], "Loss"),
+        loss=loss,
         bundle=bundle,
         train_loader=train_loader,
         eval_loader=eval_loader,
@@ -159,9 +171,10 @@ def prepare_training(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Trainer:
     device = select_device(gcfg.use_gpu)
     if rank == 0:
         _remove_dead_segments()
-    check_data_at_start(cfg, gcfg)  # a sample of Train/Eval, before the model is built
     distributed.init(world_size)
-    parts = _build_parts(cfg, gcfg, out, device)
+    model_side = _build_model_side(cfg, gcfg)
+    check_data_at_start(cfg, gcfg)  # a sample of Train/Eval, before the loaders start
+    parts = _build_parts(cfg, gcfg, out, device, model_side)
     state, diff = _restore(parts, cfg, gcfg)
     if rank == 0:
         record_config(cfg, out, state, diff)
