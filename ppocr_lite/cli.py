@@ -14,12 +14,8 @@ from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.engine.logging import LOGGER_NAME, setup_logger
 from ppocr_lite.errors import ConfigError, DataError
+from ppocr_lite.env import NO_PADDLE
 from ppocr_lite.utils.quiet import silence_paddle_notices
-
-NO_PADDLE = (
-    'PaddlePaddle is not installed: pip install -e ".[cpu]" (CPU) or, for CUDA, '
-    'PPOCR_GPU=cu126 bash scripts/setup_env.sh (README "Install")'
-)
 
 
 def safe_console() -> None:

@@ -18,7 +18,6 @@ Our own warnings, and Paddle's other ones, pass through untouched.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re
@@ -44,7 +43,7 @@ class _DropNotices(logging.Filter):
         self.prefixes = tuple(prefixes)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(self.prefixes)
+        return not record.getMessage().startswith(self.prefixes)
 
 
 def silence_paddle_notices() -> None:
@@ -62,11 +61,12 @@ def silence_paddle_notices() -> None:
 
 
 def _stderr_fd() -> int | None:
-    """The OS-level descriptor behind ``sys.stderr``, or None (e.g. an in-memory stream)."""
+    """File descriptor 2, where C++ code writes, whatever ``sys.stderr`` is; None if closed."""
     try:
-        return sys.stderr.fileno()
-    except (AttributeError, ValueError, io.UnsupportedOperation):
+        os.fstat(2)
+    except OSError:
         return None
+    return 2
 
 
 @contextmanager
