@@ -31,8 +31,27 @@ PADDLEOCR_IGNORED_SECTIONS = ("profiler_options",)
 logger = logging.getLogger("ppocr_lite")
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: str, first: int, again: int) -> None:
+        super().__init__(f"line {again}: duplicate key '{key}' (first on line {first})")
+        self.key, self.first, self.again = key, first, again
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that also reads ``1e-3`` as a float (YAML 1.1 wants ``1.0e-3``)."""
+    """SafeLoader that also reads ``1e-3`` as a float (YAML 1.1 wants ``1.0e-3``) and refuses
+    duplicate keys (plain YAML keeps the last one silently, so an edit near the top of a long
+    section would be undone by a forgotten copy further down)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        lines: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            line = key_node.start_mark.line + 1
+            if key_node.value in lines:
+                raise _DuplicateKey(key_node.value, lines[key_node.value], line)
+            lines[key_node.value] = line
+        return super().construct_mapping(node, deep)
 
 
 _Loader.add_implicit_resolver(
@@ -53,10 +72,15 @@ def parse_yaml(text: str, source: str = "<string>") -> Any:
     """Parse YAML text with the safe loader.
 
     Raises:
-        ConfigError: naming ``source`` and the line of the syntax error.
+        ConfigError: naming ``source`` and the line of the syntax error or duplicate key.
     """
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _DuplicateKey as exc:
+        raise ConfigError(
+            f"{source}:{exc.again}: duplicate key '{exc.key}' (first on line {exc.first}); "
+            "keep one of them"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: invalid YAML: {exc}") from exc
 

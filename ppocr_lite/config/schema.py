@@ -37,6 +37,7 @@ PADDLEOCR_GLOBAL_KEYS = frozenset(
         "scale_loss",
         "use_dynamic_loss_scaling",
         "profiler_options",
+        "calc_epoch_interval",
         "ignore_space",
         "debug",
         "num_heads",  # read by PaddleOCR's SRN only
