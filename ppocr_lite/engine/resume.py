@@ -38,6 +38,19 @@ def config_diff(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = ""
 
 # Changing these changes the model's shape or meaning: a resume must refuse them.
 FROZEN_SECTIONS = ("Architecture",)
+# Keys inside those sections that only steer training (weight decay, learning-rate factors):
+# the same weights fit, so changing them on resume is allowed (and shown in the diff).
+TRAINING_ONLY_KEYS = frozenset({"fc_decay", "lr_mult_list"})
+
+
+def _without_training_only(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            k: _without_training_only(v) for k, v in value.items() if k not in TRAINING_ONLY_KEYS
+        }
+    if isinstance(value, list | tuple):
+        return [_without_training_only(v) for v in value]
+    return value
 
 
 def check_resume_compatible(
@@ -55,8 +68,9 @@ def check_resume_compatible(
             f"{', order changed' if not gone and not new else ''}). A resume must keep it: to "
             "start a new run from these weights use -o Global.pretrained_model=<checkpoint> instead"
         )
-    frozen = [d for d in diff if d.split(".")[0] in FROZEN_SECTIONS]
-    if old and frozen:
+    shaped = config_diff(_without_training_only(old), _without_training_only(cfg)) if old else []
+    frozen = [line for line in shaped if line.split(".")[0] in FROZEN_SECTIONS]
+    if frozen:
         raise ConfigError(
             "the architecture changed since the checkpoint:\n  "
             + "\n  ".join(frozen)
