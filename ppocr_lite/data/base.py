@@ -36,11 +36,14 @@ class SampleKey:
 
 @dataclass(frozen=True)
 class RawSample:
-    """One stored sample before decoding."""
+    """One stored sample before decoding; ``found`` is false when its image does not exist
+    (a missing file, an LMDB key past the real entries): counted as ``not_found``, not as
+    an undecodable image."""
 
     key: str
     image: bytes
     label: str
+    found: bool = True
 
 
 class RecDataset(Dataset):
@@ -129,6 +132,8 @@ class RecDataset(Dataset):
         self, index: int, rng: np.random.Generator, target_hw: tuple[int, int] | None = None
     ) -> Any:
         raw = self.read(index)
+        if not raw.found:
+            raise DataError("not_found", f"{raw.key}: no such image")
         data: dict[str, Any] = {"image": raw.image, "label": raw.label, "key": raw.key, "rng": rng}
         if target_hw is not None:
             data["target_hw"] = target_hw
@@ -145,6 +150,8 @@ class RecDataset(Dataset):
             if len(extra) >= self.ext_data_num:
                 break
             raw = self.read(int(rng.integers(len(self))))
+            if not raw.found:
+                continue
             try:
                 data = apply_transforms(
                     {"image": raw.image, "label": raw.label, "rng": rng}, self._ext_ops

@@ -1,8 +1,8 @@
 """Scan datasets for bad samples before training: the library behind tools/check_data.py.
 
-The reasons are the ones training counts (``bad_image``, ``empty_label``, ``label_too_long``,
-``unknown_char``), found in the same order (image first, then the label), so a report and a
-training epoch over the same data give the same numbers.
+The reasons are the ones training counts (``not_found``, ``bad_image``, ``empty_label``,
+``label_too_long``, ``unknown_char``), found in the same order (image first, then the label), so a
+report and a training epoch over the same data give the same numbers.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ppocr_lite.errors import ConfigError, DataError
 
 logger = logging.getLogger("ppocr_lite")
 
-REASONS = ("bad_image", "empty_label", "label_too_long", "unknown_char")
+REASONS = ("not_found", "bad_image", "empty_label", "label_too_long", "unknown_char")
 MAX_EXAMPLES = 5
 HEIGHT_EDGES = (0, 16, 24, 32, 48, 64, 128, 256)
 WIDTH_EDGES = (0, 32, 64, 128, 256, 512, 1024, 2048)
@@ -200,6 +200,8 @@ def scan_dataset(
         report.scanned += 1
         report._label(raw.key, raw.label, charset)
         try:
+            if not raw.found:
+                raise DataError("not_found", f"{raw.key}: no such image")
             _image(report, raw.image)
             check_label(raw.label, charset, report.max_text_length)
         except DataError as exc:

@@ -106,4 +106,5 @@ class LMDBDataSet(RecDataset):
             image = txn.get(b"image-%09d" % n)
         key = f"{self.paths[db]}:image-{n:09d}"
         label_text = label.decode("utf-8", errors="replace") if label is not None else ""
-        return RawSample(key, bytes(image) if image is not None else b"", label_text)
+        found = image is not None
+        return RawSample(key, bytes(image) if found else b"", label_text, found)

@@ -72,11 +72,15 @@ class SimpleDataSet(RecDataset):
     def read(self, index: int) -> RawSample:
         name, label = self.rows[index]
         path = self.data_dir / name
+        if "\\" in name and not path.exists():
+            # A label file written on Windows (imgs\a.jpg): the path as a POSIX system reads it.
+            path = self.data_dir / name.replace("\\", "/")
         try:
-            image = path.read_bytes()
+            return RawSample(str(path), path.read_bytes(), label)
+        except FileNotFoundError:
+            return RawSample(str(path), b"", label, found=False)
         except OSError:
-            image = b""
-        return RawSample(str(path), image, label)
+            return RawSample(str(path), b"", label)
 
 
 def _strip_size_columns(label: str, delimiter: str) -> str:
