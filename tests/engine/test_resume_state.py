@@ -91,3 +91,21 @@ def test_skip_counts_survive_a_mid_epoch_resume(
     (resumed,) = _events(cut, "bad_samples")
     resumed.pop("time"), expected.pop("time")
     assert resumed == expected and resumed["bad_image"] == len(BAD)
+
+
+def test_truncated_latest_resumes_from_newest_intact_epoch_checkpoint(
+    tiny_config: dict[str, Any],
+) -> None:
+    cfg = tiny_config
+    out = Path(cfg["Global"]["save_model_dir"])
+    cfg.pop("Eval")
+    cfg["Global"].update(epoch_num=2, save_epoch_step=1, auto_resume=True)
+    _train(cfg)
+    epoch_1 = CheckpointManager.read_state(out / "iter_epoch_1").global_step
+    epoch_2 = CheckpointManager.read_state(out / "iter_epoch_2").global_step
+    for damaged in (out / "latest.states", out / "iter_epoch_2.pdparams"):
+        damaged.write_bytes(damaged.read_bytes()[:1000])  # head -c 1000
+    cfg["Global"]["epoch_num"] = 3
+    trainer = _train(cfg)
+    # Resumed after epoch 1 (latest and iter_epoch_2 skipped), then trained epochs 2 and 3.
+    assert trainer.state.global_step == epoch_1 + 2 * (epoch_2 - epoch_1)
