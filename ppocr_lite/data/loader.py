@@ -113,7 +113,9 @@ def _shut_down(items: Any, timeout: float = 10.0) -> None:
 
     Paddle shuts them down only when the iterator is garbage-collected, and its reader thread
     keeps it alive; left to interpreter exit, the workers (which ignore SIGTERM) would be joined
-    forever. A worker that has not left within ``timeout`` seconds is killed.
+    forever. A worker that has not left within ``timeout`` seconds is killed; by then its PID
+    is no longer registered with Paddle, whose SIGCHLD handler would otherwise call that death a
+    loader failure and raise in the trainer.
     """
     items._try_shutdown_all(timeout)  # Paddle 3.x; a no-op after a finished epoch
     for worker in items._workers:

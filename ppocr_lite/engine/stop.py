@@ -50,7 +50,12 @@ class SignalStop:
             raise StopTraining(self.reason())
 
     def install(self) -> None:
-        """Handle the stop signals (main thread only; elsewhere this does nothing)."""
+        """Handle the stop signals (main thread only; elsewhere this does nothing).
+
+        Called once Paddle is imported, so these handlers replace the crash handler its C++ core
+        installs for SIGTERM. Paddle's own SIGCHLD handler stays: it reports loader workers that
+        die, which ours no longer do on a stop signal.
+        """
         for sig in STOP_SIGNALS:
             if signal.getsignal(sig) == signal.SIG_IGN:
                 continue
