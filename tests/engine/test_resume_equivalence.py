@@ -56,7 +56,7 @@ def run_to_end(cfg: dict[str, Any], path: Path) -> str:
 
 
 def run_and_interrupt(cfg: dict[str, Any], path: Path, after_step: int) -> str:
-    """SIGINT the run once ``global_step: after_step`` is logged; it saves latest and exits."""
+    """SIGINT the run once ``global_step: after_step`` is logged; it saves latest and exits 130."""
     proc = launch(cfg, path)
     lines: list[str] = []
     assert proc.stdout is not None
@@ -73,7 +73,7 @@ def run_and_interrupt(cfg: dict[str, Any], path: Path, after_step: int) -> str:
     finally:
         timer.cancel()
     text = "".join(lines)
-    assert proc.returncode == 0, text
+    assert proc.returncode == 128 + signal.SIGINT, text  # stopped, not finished
     return text
 
 
