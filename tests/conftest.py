@@ -26,7 +26,7 @@ tune_cpu_math("cpu")
 
 ROOT = Path(__file__).resolve().parents[1]
 VI_DICT = ROOT / "ppocr_lite" / "utils" / "dict" / "vi_dict.txt"
-DEMO_CONFIG = ROOT / "configs" / "rec" / "crnn_mv3_demo.yml"
+SMALL_CONFIG = ROOT / "tests" / "fixtures" / "crnn_mv3_small.yml"
 WORDS = [
     "một",
     "hai",
@@ -89,7 +89,7 @@ def tiny_lmdb(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def small_config(tiny: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     """The demo config pointed at the tiny data: 1 epoch, batch 8, no workers."""
-    cfg = copy.deepcopy(load_config(DEMO_CONFIG))
+    cfg = copy.deepcopy(load_config(SMALL_CONFIG))
     g = cfg["Global"]
     g.update(
         epoch_num=1,

@@ -159,9 +159,9 @@ def test_initial_checkpoint_loads(tmp_path: Path) -> None:
     from bench.initial_checkpoint import initial_checkpoint
     from ppocr_lite.engine.checkpoint import CheckpointManager
 
-    from ..conftest import DEMO_CONFIG, VI_DICT
+    from ..conftest import SMALL_CONFIG, VI_DICT
 
-    prefix = initial_checkpoint(DEMO_CONFIG, tmp_path, [f"Global.character_dict_path={VI_DICT}"])
+    prefix = initial_checkpoint(SMALL_CONFIG, tmp_path, [f"Global.character_dict_path={VI_DICT}"])
     assert prefix == tmp_path / "latest" and (tmp_path / "latest.pdparams").is_file()
     assert CheckpointManager.exists(prefix)  # complete and its digests match
     assert CheckpointManager.read_state(prefix).global_step == 0

@@ -32,7 +32,10 @@ from ppocr_lite.engine.state import TrainState
 
 from ..conftest import ROOT, VI_DICT, make_labels, render_line
 
-CONFIGS = {"crnn_mv3": "crnn_mv3_demo.yml", "svtr_tiny": "svtr_tiny.yml"}
+CONFIGS = {
+    "crnn_mv3": ROOT / "tests" / "fixtures" / "crnn_mv3_small.yml",
+    "svtr_tiny": ROOT / "configs" / "rec" / "svtr_tiny.yml",
+}
 
 
 @dataclass
@@ -84,7 +87,7 @@ def make_decisive(model: nn.Layer, shape: tuple[int, int, int], seed: int = 0) -
 
 
 def tiny_config(name: str, out: Path) -> dict[str, Any]:
-    cfg = copy.deepcopy(load_config(ROOT / "configs" / "rec" / CONFIGS[name]))
+    cfg = copy.deepcopy(load_config(CONFIGS[name]))
     return apply_overrides(
         cfg,
         [

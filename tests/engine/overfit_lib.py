@@ -46,6 +46,9 @@ class Overfit:
     post: Any
     charset: Charset
     steps: int = 0
+    losses: list[float] = field(default_factory=list)
+    # Parameters whose first gradient was missing, all zero or not finite (a cut graph).
+    dead: list[str] = field(default_factory=list)
 
     def accuracy(self) -> float:
         """Share of the batch's lines read exactly."""
@@ -53,6 +56,17 @@ class Overfit:
             preds = [t for t, _ in self.post(self.model(self.batch.image).numpy())]
         truth = target_texts(self.batch, self.charset, self.post)
         return sum(p == t for p, t in zip(preds, truth, strict=True)) / len(truth)
+
+
+def _dead_parameters(model: paddle.nn.Layer) -> list[str]:
+    dead = []
+    for name, param in model.named_parameters():
+        grad = None if param.stop_gradient else param.grad
+        if grad is not None and (not paddle.isfinite(grad).all() or not grad.abs().sum() > 0):
+            dead.append(name)
+        elif grad is None and not param.stop_gradient:
+            dead.append(name)
+    return dead
 
 
 def _hold_then_cosine(step: int, steps: int) -> float:
@@ -99,6 +113,9 @@ def overfit(
     for step in range(1, steps + 1):
         loss = loss_fn(model(batch.image, batch), batch)["loss"]
         loss.backward()
+        run.losses.append(float(loss))
+        if step == 1:
+            run.dead = _dead_parameters(model)
         opt.step()
         opt.clear_grad()
         lr.step()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ppocr_lite.config.load import load_config
+from ppocr_lite.config.resolve import input_shape
 
 from .overfit_lib import Recipe, overfit
 
@@ -37,28 +42,29 @@ def test_overfit_one_batch_crnn_mv3(tiny_lmdb: dict[str, Any]) -> None:
 ZOO = {
     "svtr_tiny": (400, 5e-4, 2, 0.875),
     "svtr_lcnet": (300, 3e-3, 4, 0.75),
-    "crnn_r34": (600, 1e-3, 2, 0.875),  # 1 of 2 at 275 steps, 2 of 2 at 400 and 500
 }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "svtr_tiny",
-        "svtr_lcnet",
-        # ResNet34 at 32 x 100 costs 3.5 GMACs per line: about 7 CPU minutes even for two lines.
-        pytest.param("crnn_r34", marks=pytest.mark.slow),
-    ],
-)
+@pytest.mark.parametrize("name", sorted(ZOO))
 def test_overfit_one_batch_zoo(name: str, tiny_lmdb: dict[str, Any]) -> None:
-    from pathlib import Path
-
-    from ppocr_lite.config.load import load_config
-    from ppocr_lite.config.resolve import input_shape
-
-    path = Path(__file__).resolve().parents[2] / "configs" / "rec" / f"{name}.yml"
-    cfg = load_config(path)
+    cfg = _zoo_config(name)
     steps, lr, batch_size, share = ZOO[name]
     recipe = Recipe(shape=list(input_shape(cfg)), lr=lr, batch_size=batch_size)
     run = overfit(cfg["Architecture"], tiny_lmdb, recipe, steps, target=share)
     assert run.accuracy() >= share, f"{run.accuracy()} after {run.steps} steps"
+
+
+def test_crnn_r34_trains(tiny_lmdb: dict[str, Any]) -> None:
+    # ResNet34 at 32 x 100 costs 3.5 GMACs per line: memorising even two lines takes about
+    # 400 steps (7 CPU minutes). What it shares with CRNN-MV3 (neck, head, loss) is memorised
+    # above; here every parameter gets a finite, non-zero gradient and the loss falls.
+    cfg = _zoo_config("crnn_r34")
+    recipe = Recipe(shape=list(input_shape(cfg)), lr=1e-3, batch_size=2)
+    run = overfit(cfg["Architecture"], tiny_lmdb, recipe, steps=8, target=2.0)
+    assert run.dead == [], run.dead
+    assert all(math.isfinite(v) for v in run.losses), run.losses
+    assert run.losses[-1] < 0.5 * run.losses[0], run.losses
+
+
+def _zoo_config(name: str) -> dict[str, Any]:
+    return load_config(Path(__file__).resolve().parents[2] / "configs" / "rec" / f"{name}.yml")
