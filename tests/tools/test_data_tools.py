@@ -114,7 +114,7 @@ def test_check_data_on_label_files_reports_nfc_and_missing_images(
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "== Train: 6 samples scanned" in proc.stdout and "== Eval" not in proc.stdout
-    assert "bad samples: 3 - bad_image=2, label_too_long=1" in proc.stdout
+    assert "bad samples: 3 - not_found=1, bad_image=1, label_too_long=1" in proc.stdout
     assert "labels changed by NFC normalization: 4" in proc.stdout
     rows = sorted(line.split("\t")[:2] for line in bad.read_text("utf-8").splitlines())
     assert [Path(k).name for k, _ in rows] == ["3.jpg", "broken.jpg", "missing.jpg"]
