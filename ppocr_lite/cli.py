@@ -7,10 +7,12 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
+from ppocr_lite.config.saved import checkpoint_override, find_saved_config
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.engine.logging import LOGGER_NAME, setup_logger
 from ppocr_lite.errors import ConfigError, DataError
@@ -31,6 +33,7 @@ def parse_args(
     argv: Sequence[str] | None = None,
     keys: Sequence[tuple[str, str]] = (),
     example: str = "",
+    saved_config: bool = False,
 ) -> argparse.Namespace:
     """``-c`` config path and ``-o`` overrides (repeatable, space-separated).
 
@@ -39,20 +42,50 @@ def parse_args(
         argv: Arguments (default: ``sys.argv[1:]``).
         keys: ``(key, meaning)`` of the ``-o`` keys a user of this tool sets most, for ``--help``.
         example: A whole command line, shown at the end of ``--help``.
+        saved_config: ``-c`` may be left out when ``-o Global.checkpoints=PATH`` is given: the
+            config training saved beside the checkpoint is read (``config.saved``).
 
     Returns:
         ``config`` and ``opt`` (the list of ``Key.sub=value``).
+
+    Raises:
+        ConfigError: without ``-c``, when no saved config can stand in for it.
     """
     parser = argparse.ArgumentParser(
         description=description,
         epilog=_epilog(keys, example),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-c", "--config", required=True, help="YAML config (PaddleOCR format)")
+    config_help = "YAML config (PaddleOCR format)"
+    if saved_config:
+        config_help += "; default: the config.yml training saved beside Global.checkpoints"
+    parser.add_argument("-c", "--config", required=not saved_config, help=config_help)
     parser.add_argument(
         "-o", "--opt", nargs="+", action="extend", default=[], help="Key.sub=value overrides"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.config is None:
+        args.config = str(_saved_config(args.opt))
+    return args
+
+
+def _saved_config(opts: Sequence[str]) -> Path:
+    """The config saved beside the ``-o Global.checkpoints`` checkpoint, for a missing ``-c``."""
+    checkpoint = checkpoint_override(opts)
+    if checkpoint is None:
+        raise ConfigError(
+            "no config: pass -c CONFIG, or -o Global.checkpoints=PATH to a checkpoint whose "
+            "folder holds the config.yml its training saved"
+        )
+    found = find_saved_config(checkpoint)
+    if found is None:
+        folder = Path(checkpoint).parent
+        raise ConfigError(
+            f"no -c given and no saved config (config.yml) in {folder}, the folder of "
+            f"Global.checkpoints={checkpoint}: pass the training config with -c CONFIG"
+        )
+    logging.getLogger(LOGGER_NAME).info("config: %s (saved beside the checkpoint)", found)
+    return found
 
 
 def _epilog(keys: Sequence[tuple[str, str]], example: str) -> str:

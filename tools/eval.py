@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint on the Eval set: python tools/eval.py -c CONFIG -o Global.checkpoints=PATH."""
+"""Evaluate a checkpoint on the Eval set: python tools/eval.py [-c CONFIG] -o Global.checkpoints=PATH (without -c: the config.yml saved beside the checkpoint)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ EXAMPLE = (
 
 
 def main() -> None:
-    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE)
+    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE, saved_config=True)
     from ppocr_lite.engine.inference import evaluate_checkpoint  # imports Paddle: after --help
 
     cfg, gcfg = load(args, sections=("Eval",))

@@ -1,4 +1,4 @@
-"""Export a checkpoint for deployment: python tools/export_model.py -c CONFIG -o Global.checkpoints=PATH Global.save_inference_dir=DIR.
+"""Export a checkpoint for deployment: python tools/export_model.py [-c CONFIG] -o Global.checkpoints=PATH Global.save_inference_dir=DIR.
 
 Writes DIR/inference.json + inference.pdiparams (a static Paddle model, dynamic batch, and dynamic
 width when the model allows it), inference.yml (preprocessing, postprocess, architecture) and
@@ -26,7 +26,7 @@ EXAMPLE = (
 
 
 def main() -> None:
-    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE)
+    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE, saved_config=True)
     from ppocr_lite.deploy.export import export_model  # imports Paddle: after --help
 
     cfg, gcfg = load(args, sections=())

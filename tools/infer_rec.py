@@ -1,4 +1,4 @@
-"""Recognise text lines: python tools/infer_rec.py -c CONFIG -o Global.checkpoints=PATH Global.infer_img=DIR_OR_FILE."""
+"""Recognise text lines: python tools/infer_rec.py [-c CONFIG] -o Global.checkpoints=PATH Global.infer_img=DIR_OR_FILE (without -c: the config.yml saved beside the checkpoint)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ EXAMPLE = (
 
 
 def main() -> None:
-    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE)
+    args = parse_args(__doc__, keys=KEYS, example=EXAMPLE, saved_config=True)
     # A checkpoint and config seen before: its cached ONNX graph, without importing Paddle.
     cfg = read_config(args)
     if os.environ.get(PADDLE_RUN_ENV) != "1":

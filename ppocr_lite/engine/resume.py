@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ppocr_lite.config.load import dump_config
+from ppocr_lite.config.saved import SAVED_CONFIG, resume_config_name
 from ppocr_lite.deploy.convert import fit_to_model
 from ppocr_lite.engine.checkpoint import (
     CheckpointManager,
@@ -86,7 +87,7 @@ def record_config(
     ``config_resume_<step>.yml`` per resume, headed by the diff against the checkpoint's."""
     resumed = diff is not None
     out.mkdir(parents=True, exist_ok=True)
-    name = f"config_resume_{state.global_step}.yml" if resumed else "config.yml"
+    name = resume_config_name(state.global_step) if resumed else SAVED_CONFIG
     target = out / name
     if not resumed and target.exists():
         target = out / f"config_{len(list(out.glob('config*.yml')))}.yml"
