@@ -15,6 +15,7 @@ KEYS = (
     ("Eval.dataset.data_dir", "evaluation LMDB folder(s)"),
     ("Eval.loader.batch_size_per_card", "batch size"),
     ("Global.use_gpu", "false: evaluate on the CPU"),
+    ("Global.save_eval_tsv", "write each line's key, label, prediction, score to this TSV"),
 )
 EXAMPLE = (
     "python tools/eval.py -c configs/rec/crnn_mv3_demo.yml "

@@ -77,7 +77,9 @@ class GlobalConfig:
     max_bad_ratio: float = 0.1
     check_data_samples: int = 200
     infer_batch_size: int = 32
+    print_results: bool = False  # infer_rec.py: log every result, not only the summary
     save_inference_dir: str | None = None
+    save_eval_tsv: str | None = None  # eval.py: per-sample results (key, label, prediction, ...)
 
 
 _OPTIONAL_STR = {
@@ -86,6 +88,7 @@ _OPTIONAL_STR = {
     "infer_img",
     "character_dict_path",
     "save_inference_dir",
+    "save_eval_tsv",
 }
 _CHOICES = {
     "amp_level": ("O1", "O2"),

@@ -13,6 +13,7 @@ import paddle
 from paddle import nn
 
 from ppocr_lite.data.batch import Batch
+from ppocr_lite.engine.samples import SampleResult, batch_samples
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -46,6 +47,7 @@ def evaluate(
     postprocess: Any,
     metric: Any,
     run: Callable[[np.ndarray], Any] | None = None,
+    samples: list[SampleResult] | None = None,
 ) -> dict[str, float]:
     """Run the model over ``loader`` and return the metric's figures plus ``fps``.
 
@@ -58,6 +60,7 @@ def evaluate(
         metric: ``reset``, ``update(predicted, targets)``, ``get_metric``.
         run: Runs ``model`` on a NumPy batch instead of calling it (e.g. the static graph of
             ``deploy.static.ModelRunner``); its output goes to ``postprocess``.
+        samples: When given, each line's result (and each skipped sample) is appended to it.
 
     Returns:
         The metric's figures, ``fps`` (images per second of wall time, loading included) and
@@ -73,6 +76,8 @@ def evaluate(
             for batch in loader:
                 skipped.update(reason for reason, _, _ in batch.skipped)
                 if batch.size == 0:
+                    if samples is not None:
+                        samples.extend(batch_samples(batch, [], []))
                     continue
                 if run is None:
                     preds = postprocess(model(batch.image).numpy())
@@ -80,6 +85,8 @@ def evaluate(
                     preds = postprocess(run(_as_numpy(batch.image)))
                 targets = target_texts(batch, postprocess.charset, postprocess)
                 metric.update([p[0] for p in preds], targets)
+                if samples is not None:
+                    samples.extend(batch_samples(batch, preds, targets))
                 count += batch.size
     finally:
         if was_training:

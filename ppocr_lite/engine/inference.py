@@ -20,6 +20,7 @@ from ppocr_lite.engine.checkpoint import check_head_size
 from ppocr_lite.engine.components import Components, build_components, select_device
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate
+from ppocr_lite.engine.samples import SampleResult, with_sample_fields, write_tsv
 from ppocr_lite.errors import ConfigError
 
 logger = logging.getLogger("ppocr_lite")
@@ -52,16 +53,33 @@ def _prepare(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Components:
     return components
 
 
-def evaluate_checkpoint(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> dict[str, float]:
-    """acc, norm_edit_dis, cer (and fps) of ``Global.checkpoints`` over the Eval set."""
+def evaluate_checkpoint(
+    cfg: Mapping[str, Any], gcfg: GlobalConfig, samples: list[SampleResult] | None = None
+) -> dict[str, float]:
+    """acc, norm_edit_dis, cer (and fps) of ``Global.checkpoints`` over the Eval set.
+
+    Args:
+        cfg: The validated config.
+        gcfg: Its ``Global``; with ``save_eval_tsv`` set, the per-sample results are written
+            there as a TSV (``engine.samples.write_tsv``).
+        samples: When given, each line's result is appended to it.
+    """
+    if samples is None and gcfg.save_eval_tsv:
+        samples = []
+    if samples is not None:
+        cfg = with_sample_fields(cfg)
     components = _prepare(cfg, gcfg)
     loader = build_dataloader(cfg["Eval"], "Eval", components.charset, gcfg)
     logger.info(
         "eval: %d samples; metric options: %s", len(loader.dataset), components.metric.describe()
     )
     run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
-    figures = evaluate(components.model, loader, components.postprocess, components.metric, run)
+    figures = evaluate(
+        components.model, loader, components.postprocess, components.metric, run, samples
+    )
     logger.info("metric eval: %s", ", ".join(f"{k}: {v:.4f}" for k, v in figures.items()))
+    if gcfg.save_eval_tsv and samples is not None:
+        logger.info("per-sample results: %s", write_tsv(gcfg.save_eval_tsv, samples))
     return figures
 
 

@@ -156,6 +156,8 @@ class DecodeImage:
 
     def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
         img = decode_image(data["image"], self.img_mode)
+        # The stored size, before any resize: the error report's aspect-ratio figures read it.
+        data["image_hw"] = np.asarray(img.shape[:2], dtype=np.int32)
         if self.channel_first and img.ndim == 3:
             img = img.transpose((2, 0, 1))
         data["image"] = img
