@@ -1,4 +1,7 @@
-"""Evaluate a checkpoint on the Eval set: python tools/eval.py [-c CONFIG] -o Global.checkpoints=PATH (without -c: the config.yml saved beside the checkpoint)."""
+"""Evaluate a checkpoint on the Eval set: python tools/eval.py [-c CONFIG] -o Global.checkpoints=PATH.
+
+Without -c, the config that training saved beside the checkpoint is read.
+"""
 
 from __future__ import annotations
 

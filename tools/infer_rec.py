@@ -1,4 +1,7 @@
-"""Recognise text lines: python tools/infer_rec.py [-c CONFIG] -o Global.checkpoints=PATH Global.infer_img=DIR_OR_FILE (without -c: the config.yml saved beside the checkpoint)."""
+"""Recognise text lines: python tools/infer_rec.py [-c CONFIG] -o Global.checkpoints=PATH Global.infer_img=DIR_OR_FILE.
+
+Without -c, the config that training saved beside the checkpoint is read.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ KEYS = (
     ("Global.checkpoints", "weights to run (a checkpoint prefix)"),
     ("Global.infer_img", "an image, or a folder of images"),
     ("Global.save_res_path", "results file (path<TAB>text<TAB>score)"),
+    ("Global.print_results", "true: log every result (default: a summary beyond 10 files)"),
     ("Global.use_gpu", "false: run on the CPU"),
 )
 EXAMPLE = (

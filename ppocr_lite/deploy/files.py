@@ -8,7 +8,8 @@ a later run with the same checkpoint and config, with its cached ONNX graph
 from __future__ import annotations
 
 import logging
-from collections import deque
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ DECODE_THREADS = 2
 # Batches decoded ahead of the model: enough to cover the engine's start-up, few enough that a
 # chunk of long lines is never held in memory at once.
 AHEAD = 16
+# Up to this many files, each result is also logged (else only the summary, unless
+# Global.print_results): a folder of thousands of lines must not flood the console.
+PRINT_LIMIT = 10
 
 IMAGE_SUFFIXES = {
     ".jpg",
@@ -235,25 +239,49 @@ def recognise_files(
     paths: list[Path],
 ) -> list[Prediction]:
     """Recognise ``paths`` with the config's inference transforms, ``run`` and ``postprocess``;
-    log each result and write ``Global.save_res_path``."""
+    write ``Global.save_res_path`` and log a summary (each result too for a handful of files,
+    or with ``Global.print_results``)."""
+    start = time.perf_counter()
     ops = inference_ops(cfg, charset, gcfg.max_text_length)
     predictions = predict_paths(run, postprocess, ops, paths, gcfg.infer_batch_size)
-    return write_predictions(predictions, Path(gcfg.save_res_path))
+    each = gcfg.print_results or len(paths) <= PRINT_LIMIT
+    results = write_predictions(predictions, Path(gcfg.save_res_path), each)
+    log_summary(results, Path(gcfg.save_res_path), time.perf_counter() - start)
+    return results
 
 
-def write_predictions(predictions: Iterable[Prediction], out_path: Path) -> list[Prediction]:
-    """Log each result and write ``path<TAB>text<TAB>score`` lines (UTF-8) to ``out_path``."""
+def write_predictions(
+    predictions: Iterable[Prediction], out_path: Path, each: bool = True
+) -> list[Prediction]:
+    """Write ``path<TAB>text<TAB>score`` lines (UTF-8) to ``out_path``, logging each result
+    when ``each``."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     results = []
     with open(out_path, "w", encoding="utf-8") as out:
         for pred in predictions:
             results.append(pred)
             if pred.error:
-                logger.warning("%s: skipped (%s)", pred.path, pred.error)
+                if each:
+                    logger.warning("%s: skipped (%s)", pred.path, pred.error)
                 out.write(f"{pred.path}\t\t0\terror: {pred.error}\n")
             else:
-                logger.info("%s: %s\t%.4f", pred.path, pred.text, pred.score)
+                if each:
+                    logger.info("%s: %s\t%.4f", pred.path, pred.text, pred.score)
                 out.write(f"{pred.path}\t{pred.text}\t{pred.score:.6f}\n")
-    good = sum(1 for r in results if not r.error)
-    logger.info("recognised %d of %d files; results written to %s", good, len(results), out_path)
     return results
+
+
+def log_summary(results: Sequence[Prediction], out_path: Path, seconds: float) -> None:
+    """One line: files, recognised, failed (by reason), time, and where the results are."""
+    failed = Counter(r.error.split(":")[0] for r in results if r.error)
+    good = len(results) - sum(failed.values())
+    reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(failed.items()))
+    logger.info(
+        "recognised %d of %d files (%d failed%s) in %.1f s; results written to %s",
+        good,
+        len(results),
+        sum(failed.values()),
+        f": {reasons}" if reasons else "",
+        seconds,
+        out_path,
+    )

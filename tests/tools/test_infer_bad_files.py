@@ -133,7 +133,7 @@ def test_infer_on_a_folder_of_bad_files(
     cfg_path.write_text(yaml.safe_dump(tiny_config, allow_unicode=True), encoding="utf-8")
     cmd = [sys.executable, str(ROOT / "tools" / "infer_rec.py"), "-c", str(cfg_path), "-o"]
     cmd += [f"Global.checkpoints={weights}", f"Global.infer_img={folder}"]
-    cmd += [f"Global.save_res_path={res}", "Global.infer_batch_size=4"]
+    cmd += [f"Global.save_res_path={res}", "Global.infer_batch_size=4", "Global.print_results=true"]
     proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = {Path(r.split("\t")[0]).name: r for r in res.read_text("utf-8").splitlines()}

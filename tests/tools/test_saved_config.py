@@ -94,3 +94,24 @@ def test_checkpoint_without_saved_config_is_one_error_line(tmp_path: Path) -> No
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+
+
+def result_lines(output: str, folder: Path) -> int:
+    return sum(1 for line in output.splitlines() if str(folder) in line)
+
+
+@pytest.mark.parametrize(("count", "opts", "shown"), [(3, (), 3), (12, (), 0), (12, ("true",), 12)])
+def test_infer_rec_console_gets_a_summary(
+    trained: Path, tmp_path: Path, count: int, opts: tuple[str, ...], shown: int
+) -> None:
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"{i}.jpg").write_bytes(render_line("xin chào" * (1 + i % 3)))
+    res = tmp_path / "res.txt"
+    args = [f"Global.checkpoints={trained}", f"Global.infer_img={folder}"]
+    args += [f"Global.save_res_path={res}", *(f"Global.print_results={v}" for v in opts)]
+    proc = run("infer_rec.py", "-o", *args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(res.read_text("utf-8").splitlines()) == count
+    assert result_lines(proc.stdout + proc.stderr, folder) == shown
