@@ -131,7 +131,7 @@ def _buckets(title: str, rows: Sequence[Mapping[str, Any]]) -> str:
 def _confusions(rows: Sequence[Mapping[str, Any]]) -> str:
     body = [
         (
-            f'<button class="pair" onclick="pick({escape(json.dumps(r["pair"]))})">'
+            f'<button class="pair" onclick="pick({escape(json.dumps(r["pair"], ensure_ascii=False))})">'
             f"{escape(r['pair'])}</button>",
             str(r["count"]),
         )
@@ -178,7 +178,7 @@ def _gallery_rows(records: Sequence[Mapping[str, Any]], thumbs: Mapping[str, str
                 f'<span class="txt">{escape(r["old_prediction"])}</span>'
             )
         rows.append(
-            f"<tr data-pairs='{escape(json.dumps(r['pairs']))}'><td>{img}<br>"
+            f"<tr data-pairs='{escape(json.dumps(r['pairs'], ensure_ascii=False))}'><td>{img}<br>"
             f'<span class="muted">{escape(r["key"])}</span></td><td>{label}<br>{pred}{old}</td>'
             f'<td class="num">{r["score"]:.3f}</td><td class="num">{r["norm_dist"]:.2f}</td></tr>'
         )
