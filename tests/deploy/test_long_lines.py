@@ -1,0 +1,113 @@
+"""Lines wider than the trained ratio: eval, infer_rec (Paddle and cached ONNX paths) and the
+model on the Eval transforms' output, one image at a time (as PaddleOCR's tools/infer_rec.py
+runs them), give the same text and score: each line is squeezed to the configured width."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import paddle
+import pytest
+
+from ppocr_lite.config.overrides import apply_overrides
+from ppocr_lite.config.schema import parse_global
+from ppocr_lite.config.validate import check_config
+from ppocr_lite.data.lmdb_writer import write_lmdb
+from ppocr_lite.data.transforms import apply_transforms
+from ppocr_lite.deploy import onnx_cache
+from ppocr_lite.deploy.files import inference_ops
+from ppocr_lite.engine.components import build_components
+from ppocr_lite.engine.inference import evaluate_checkpoint, infer_images, load_weights
+from ppocr_lite.engine.samples import SampleResult
+
+from ..conftest import make_labels, render_line
+from .conftest import Exported
+
+RATIOS = (15.0, 15.0, 9.0, 6.0, 4.0, 2.5)  # the model was trained at 100 / 32 = 3.1
+
+
+def widened(text: str, height: int, ratio: float) -> bytes:
+    """``text`` drawn at ``height``, padded with white on the right to width = ratio * height."""
+    img = cv2.imdecode(np.frombuffer(render_line(text, height), np.uint8), cv2.IMREAD_COLOR)
+    width = max(img.shape[1], int(ratio * height))
+    out = np.full((height, width, 3), 255, np.uint8)
+    out[:, : img.shape[1]] = img[:, :width]
+    return cv2.imencode(".png", out)[1].tobytes()
+
+
+@pytest.fixture
+def lines(tmp_path: Path) -> list[tuple[bytes, str]]:
+    labels = make_labels(len(RATIOS) * 2, seed=5)
+    return [
+        (widened(text, 32 + 8 * (i % 3), RATIOS[i % len(RATIOS)]), text)
+        for i, text in enumerate(labels)
+    ]
+
+
+def _config(exported: Exported, tmp_path: Path, lines: list[tuple[bytes, str]]) -> dict[str, Any]:
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i, (data, _) in enumerate(lines):
+        (folder / f"{i:03d}.png").write_bytes(data)
+    write_lmdb(tmp_path / "lmdb", lines)
+    return apply_overrides(
+        exported.cfg,
+        [
+            f"Global.infer_img={folder}",
+            f"Global.save_res_path={tmp_path / 'res.txt'}",
+            "Global.infer_batch_size=4",
+            f"Eval.dataset.data_dir={tmp_path / 'lmdb'}",
+            "Eval.loader.batch_size_per_card=5",
+            "Eval.loader.num_workers=0",
+        ],
+    )
+
+
+def _one_at_a_time(cfg: dict[str, Any], lines: list[tuple[bytes, str]]) -> list[tuple[str, float]]:
+    gcfg = check_config(cfg, "long lines", sections=(), optional=())
+    parts = build_components(cfg, gcfg)
+    load_weights(parts, gcfg.checkpoints)
+    ops = inference_ops(cfg, parts.charset, gcfg.max_text_length)
+    out = []
+    for data, _ in lines:
+        image = apply_transforms({"image": data, "label": ""}, ops)["image"]
+        assert image.shape[-1] == 100  # squeezed to the configured width, never widened
+        with paddle.no_grad():
+            probs = parts.model(paddle.to_tensor(image[None]))
+        out += parts.postprocess(probs.numpy())
+    return [(text, float(score)) for text, score in out]
+
+
+def _agree(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> None:
+    assert [t for t, _ in a] == [t for t, _ in b]
+    assert np.allclose([s for _, s in a], [s for _, s in b], atol=1e-4), (a, b)
+
+
+def test_eval_infer_rec_and_single_images_agree_on_long_lines(
+    export_cache: Callable[[str], Exported],
+    lines: list[tuple[bytes, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PPOCR_LITE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(onnx_cache.ENGINE_ENV, "onnxruntime")  # no OpenVINO in a Paddle process
+    cfg = _config(export_cache("crnn_mv3"), tmp_path, lines)
+    gcfg = check_config(cfg, "long lines", sections=("Eval",), optional=())
+    reference = _one_at_a_time(cfg, lines)
+    assert len({t for t, _ in reference}) > 1  # the model reads the lines differently
+
+    inferred = [(p.text, p.score) for p in infer_images(cfg, gcfg)]
+    _agree(inferred, reference)
+
+    samples: list[SampleResult] = []
+    evaluate_checkpoint(cfg, gcfg, samples)
+    assert not any(s.skipped for s in samples)
+    _agree([(s.prediction, s.score) for s in samples], reference)
+
+    cached = onnx_cache.run_cached(cfg, parse_global(cfg["Global"]))  # the next run's path
+    assert cached is not None
+    _agree([(p.text, p.score) for p in cached], reference)
