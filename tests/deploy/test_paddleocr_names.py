@@ -53,7 +53,7 @@ def test_the_reference_covers_the_zoo() -> None:
     zoo = {"crnn_mv3_small", "crnn_mv3_large", "crnn_r34", "svtr_lcnet", "svtr_lcnet_v4"}
     zoo |= {f"svtr_{size}" for size in ("tiny", "small", "base", "large")}
     zoo |= {"crnn_mv3_tps", "crnn_r34_tps", "svtr_tiny_stn"}  # Architecture.Transform
-    zoo |= {"svtrv2", "repsvtr"}  # issue 21: the current recognizers
+    zoo |= {"svtrv2", "repsvtr", "pphgnet_small"}  # issue 21: the current recognizers
     assert zoo <= set(CTC) and {"ppocrv3_multihead", "ppocrv4_multihead"} <= set(MULTIHEAD)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ppocr_lite.modeling.backbones import (
+    hgnet,  # noqa: F401
     lcnet_v3,  # noqa: F401
     mobilenet_v1_enhance,  # noqa: F401
     mobilenet_v3,  # noqa: F401
