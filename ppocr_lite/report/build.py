@@ -93,10 +93,9 @@ def _finite(points: list[tuple[int, float]]) -> list[list[float]]:
 
 
 def _meta(gcfg: GlobalConfig, checkpoint: str | None, request: ReportRequest) -> dict[str, Any]:
-    meta: dict[str, Any] = {"checkpoint": checkpoint or "", "step": "", "epoch": ""}
+    meta: dict[str, Any] = {"checkpoint": checkpoint or "", "step": ""}
     if checkpoint and CheckpointManager.exists(checkpoint):
-        state = CheckpointManager.read_state(checkpoint)
-        meta.update(step=state.global_step, epoch=state.epoch - 1)  # epoch: last one finished
+        meta["step"] = CheckpointManager.read_state(checkpoint).global_step
     meta["source"] = f"TSV {request.tsv}" if request.tsv else "Eval set"
     meta["date"] = datetime.datetime.now().isoformat(timespec="seconds")
     return meta
