@@ -347,7 +347,7 @@ def preprocess(cfg: dict[str, Any], images: list[bytes]) -> Any:
     from ppocr_lite.engine.components import build_components
 
     parts = build_components(cfg, check_config(cfg, "check", sections=(), optional=()))
-    ops = inference_ops(cfg, parts.charset, parts.gcfg.max_text_length)
+    ops = inference_ops(cfg, parts.charset, parts.gcfg)
     return np.stack([apply_transforms({"image": raw, "label": ""}, ops)["image"] for raw in images])
 
 

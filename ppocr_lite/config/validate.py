@@ -17,7 +17,7 @@ from ppocr_lite.modeling.build import check_architecture
 from ppocr_lite.optim.build import build_lr_fn
 from ppocr_lite.registry import DATASETS, LOSSES, METRICS, POSTPROCESSES, SAMPLERS, TRANSFORMS
 
-DATA_INJECTED = ("charset", "max_text_length")
+DATA_INJECTED = ("charset", "max_text_length", "character_dict_path")
 
 logger = logging.getLogger("ppocr_lite")
 

@@ -79,6 +79,7 @@ def build_dataset(
         f"{where}.dataset.transforms",
         charset=charset,
         max_text_length=gcfg.max_text_length,
+        character_dict_path=gcfg.character_dict_path,
     )
     dataset = DATASETS.build(
         block, f"{where}.dataset", transforms=ops, seed=gcfg.seed, bad_sample=gcfg.bad_sample

@@ -52,10 +52,9 @@ IMAGE_SUFFIXES = {
 }
 
 
-def inference_ops(
-    cfg: Mapping[str, Any], charset: Charset, max_text_length: int
-) -> list[Transform]:
-    """The Eval (else Train) transforms without label ops, keeping only the image."""
+def inference_ops(cfg: Mapping[str, Any], charset: Charset, gcfg: GlobalConfig) -> list[Transform]:
+    """The Eval (else Train) transforms without label ops, keeping only the image: built as
+    ``eval.py``'s loader builds them, so both see the same pixels."""
     section = cfg.get("Eval") or cfg.get("Train")
     if not section:
         raise ConfigError("inference needs an Eval (or Train) section to know the preprocessing")
@@ -64,7 +63,8 @@ def inference_ops(
         items,
         "Eval.dataset.transforms",
         charset=charset,
-        max_text_length=max_text_length,
+        max_text_length=gcfg.max_text_length,
+        character_dict_path=gcfg.character_dict_path,
     )
     return [op for op in ops if not getattr(op, "uses_label", False)]
 
@@ -242,7 +242,7 @@ def recognise_files(
     write ``Global.save_res_path`` and log a summary (each result too for a handful of files,
     or with ``Global.print_results``)."""
     start = time.perf_counter()
-    ops = inference_ops(cfg, charset, gcfg.max_text_length)
+    ops = inference_ops(cfg, charset, gcfg)
     predictions = predict_paths(run, postprocess, ops, paths, gcfg.infer_batch_size)
     each = gcfg.print_results or len(paths) <= PRINT_LIMIT
     results = write_predictions(predictions, Path(gcfg.save_res_path), each)

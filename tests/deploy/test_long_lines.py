@@ -71,7 +71,7 @@ def _one_at_a_time(cfg: dict[str, Any], lines: list[tuple[bytes, str]]) -> list[
     gcfg = check_config(cfg, "long lines", sections=(), optional=())
     parts = build_components(cfg, gcfg)
     load_weights(parts, gcfg.checkpoints)
-    ops = inference_ops(cfg, parts.charset, gcfg.max_text_length)
+    ops = inference_ops(cfg, parts.charset, gcfg)
     out = []
     for data, _ in lines:
         image = apply_transforms({"image": data, "label": ""}, ops)["image"]

@@ -48,15 +48,30 @@ def resize_norm(
     return out, new_w / width
 
 
+def widened_width(height: int, width: int, h: int, w: int) -> int:
+    """PaddleOCR's inference width of an ``h`` x ``w`` line for a ``height`` x ``width`` input:
+    the trained width, or that of the line's own aspect ratio when it is wider (truncated as
+    PaddleOCR truncates it)."""
+    return int(height * max(width / height, w / max(h, 1)))
+
+
 @TRANSFORMS.register()
 class RecResizeImg:
     """Keep-ratio resize with right padding to ``image_shape`` = [C, H, W].
 
+    Lines wider than W / H are squeezed to W (PaddleOCR's training and evaluation resize), unless
+    ``eval_mode``, or ``infer_mode`` with a dictionary, asks for PaddleOCR's inference resize:
+    then such a line keeps its aspect ratio and the image is as wide as the line (so a batch of
+    them has varied widths).
+
     Args:
         image_shape: Model input [C, H, W].
         padding: Keep the aspect ratio and pad (True) or stretch to W (False).
-        infer_mode: Accepted for PaddleOCR configs.
-        eval_mode: Accepted for PaddleOCR configs.
+        infer_mode: Widen long lines when ``character_dict_path`` is set (PaddleOCR's rule:
+            with its English default dictionary, null, lines are squeezed).
+        eval_mode: Widen long lines.
+        character_dict_path: ``Global.character_dict_path`` (injected when the transforms
+            are built, as PaddleOCR passes its Global section to every transform).
     """
 
     def __init__(
@@ -65,17 +80,33 @@ class RecResizeImg:
         padding: bool = True,
         infer_mode: bool = False,
         eval_mode: bool = False,
+        character_dict_path: str | None = None,
     ) -> None:
         _, self.height, self.width = _check_shape(image_shape, type(self).__name__)
         self.padding = padding
+        self.widen = bool(eval_mode) or (bool(infer_mode) and character_dict_path is not None)
 
     def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
         # A width-bucketing sampler (MultiScaleSampler) chooses the size per batch.
         height, width = data.get("target_hw") or (self.height, self.width)
-        data["image"], data["valid_ratio"] = resize_norm(data["image"], height, width, self.padding)
+        image, keep_ratio = data["image"], self.padding
+        if self.widen:
+            width = widened_width(height, width, *image.shape[:2])
+            keep_ratio = True  # PaddleOCR's inference resize ignores ``padding``
+        data["image"], data["valid_ratio"] = resize_norm(image, height, width, keep_ratio)
         return data
 
 
 @TRANSFORMS.register()
 class SVTRRecResizeImg(RecResizeImg):
-    """SVTR's resize: the same keep-ratio resize and padding to a fixed [C, H, W]."""
+    """SVTR's resize: the same keep-ratio resize and padding to a fixed [C, H, W], always (as
+    in PaddleOCR, ``infer_mode`` and ``eval_mode`` are accepted and change nothing)."""
+
+    def __init__(
+        self,
+        image_shape: Sequence[int] = (3, 32, 100),
+        padding: bool = True,
+        infer_mode: bool = False,
+        eval_mode: bool = False,
+    ) -> None:
+        super().__init__(image_shape, padding)
