@@ -49,7 +49,7 @@ def with_sample_fields(cfg: Mapping[str, Any], section: str = "Eval") -> dict[st
     names = [next(iter(op)) for op in ops if isinstance(op, Mapping) and op]
     wanted = [f for f in SAMPLE_FIELDS if f != "image_hw" or "DecodeImage" in names]
     for op in ops:
-        if isinstance(op, Mapping) and "KeepKeys" in op:
+        if isinstance(op, dict) and "KeepKeys" in op:
             keys = list((op["KeepKeys"] or {}).get("keep_keys") or [])
             op["KeepKeys"] = {"keep_keys": keys + [f for f in wanted if f not in keys]}
     return out

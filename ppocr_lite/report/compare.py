@@ -32,7 +32,7 @@ def _with_old(new: Line, old: Line) -> dict[str, Any]:
 
 def moved_pairs(new: Counter[str], old: Counter[str], limit: int) -> list[dict[str, Any]]:
     """Confusion pairs whose count changed most (``delta`` = new - old; negative is better)."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"pair": p, "before": old[p], "after": new[p], "delta": new[p] - old[p]}
         for p in set(new) | set(old)
         if new[p] != old[p]

@@ -122,7 +122,7 @@ def breakdowns(lines: Sequence[Line]) -> dict[str, list[dict[str, Any]]]:
 def char_rows(counts: ErrorCounts, limit: int) -> list[dict[str, Any]]:
     """Per character: label occurrences, substitutions, deletions, insertions, error rate."""
     chars = set(counts.chars) | set(counts.inserted)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "char": c,
             "count": counts.chars[c],
