@@ -164,10 +164,6 @@ class PPHGNet_small(nn.Layer):  # noqa: N801 (PaddleOCR's YAML name)
         )
         self.stages = nn.LayerList([_HGStage(spec, layer_num=6) for spec in _SMALL_STAGES])
         self.out_channels = _SMALL_STAGES[-1].out_channels
-        for layer in self.sublayers():
-            if isinstance(layer, nn.BatchNorm2D):
-                nn.initializer.Constant(1.0)(layer.weight)
-                nn.initializer.Constant(0.0)(layer.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         """(N, C, H, W) -> (N, 1024, 1, W / 8); H / 32 rows averaged (48x320 -> 1x40).

@@ -10,8 +10,10 @@ fused layers take the name of the module they replace, as PaddleOCR's ``rep()`` 
 
 from __future__ import annotations
 
+from typing import cast
+
 import paddle
-from paddle import Tensor, nn
+from paddle import ParamAttr, Tensor, nn
 from paddle.nn import functional as F
 
 from ppocr_lite.modeling.layers import make_divisible
@@ -22,8 +24,9 @@ Stride = int | tuple[int, int]
 
 def _bn_scale_shift(bn: nn.BatchNorm2D) -> tuple[Tensor, Tensor]:
     """The per-channel (scale, shift) that an eval-mode batch norm applies."""
-    scale = bn.weight / paddle.sqrt(bn._variance + bn._epsilon)
-    return scale, bn.bias - bn._mean * scale
+    weight, bias = cast(Tensor, bn.weight), cast(Tensor, bn.bias)
+    scale = weight / paddle.sqrt(bn._variance + bn._epsilon)
+    return scale, bias - bn._mean * scale
 
 
 def _conv_like(conv: nn.Conv2D, weight: Tensor, bias: Tensor) -> nn.Conv2D:
@@ -69,9 +72,8 @@ class _ConvBN(nn.Layer):
         self.c = nn.Conv2D(
             in_channels, out_channels, kernel_size, stride, pad, groups=groups, bias_attr=False
         )
-        self.bn = nn.BatchNorm2D(out_channels)
-        nn.initializer.Constant(0.0 if zero_init else 1.0)(self.bn.weight)
-        nn.initializer.Constant(0.0)(self.bn.bias)
+        scale = nn.initializer.Constant(0.0 if zero_init else 1.0)
+        self.bn = nn.BatchNorm2D(out_channels, weight_attr=ParamAttr(initializer=scale))
 
     def forward(self, x: Tensor) -> Tensor:
         """(N, C_in, H, W) -> (N, C_out, H / s, W / s)."""

@@ -8,7 +8,7 @@ PaddleOCR's ``SVTRv2`` (``pope.patch_embed.0.conv.weight``, ``stages.1.blocks.3.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from paddle import ParamAttr, Tensor, nn
 from paddle.nn import functional as F
@@ -66,11 +66,12 @@ class _ConvBlock(nn.Layer):
 
     def __init__(self, dim: int, num_heads: int, cfg: BlockConfig, drop_path: float) -> None:
         super().__init__()
-        self.norm1 = cfg.norm_layer(dim, epsilon=cfg.epsilon)
+        norm: Callable[..., nn.Layer] = cfg.norm_layer
+        self.norm1 = norm(dim, epsilon=cfg.epsilon)
         init = ParamAttr(initializer=nn.initializer.KaimingNormal())
         self.mixer = nn.Conv2D(dim, dim, 5, 1, 2, groups=num_heads, weight_attr=init)
         self.drop_path = DropPath(drop_path)
-        self.norm2 = cfg.norm_layer(dim, epsilon=cfg.epsilon)
+        self.norm2 = norm(dim, epsilon=cfg.epsilon)
         self.mlp = Mlp(dim, int(dim * cfg.mlp_ratio), act_layer=cfg.act_layer, drop=cfg.drop)
 
     def forward(self, x: Tensor) -> Tensor:
