@@ -107,16 +107,18 @@ def load(
     sections: tuple[str, ...],
     optional: tuple[str, ...] = (),
     cfg: dict[str, Any] | None = None,
+    weights: bool = True,
 ) -> tuple[dict[str, Any], GlobalConfig]:
     """Load, override and validate the config (before any model or data is built).
 
     ``cfg``: the config as ``read_config`` gave it, when the tool has read it already.
+    ``weights``: check that the weight files the config names exist (``check_config``).
     """
     from ppocr_lite.config.validate import check_config  # imports the components (and Paddle)
 
     cfg = read_config(args) if cfg is None else cfg
     try:
-        return cfg, check_config(cfg, args.config, sections, optional)
+        return cfg, check_config(cfg, args.config, sections, optional, weights=weights)
     except ConfigError:
         raise
     except Exception as exc:  # a constructor's own check (e.g. bad value type)

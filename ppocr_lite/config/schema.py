@@ -41,6 +41,10 @@ PADDLEOCR_GLOBAL_KEYS = frozenset(
         "ignore_space",
         "debug",
         "num_heads",  # read by PaddleOCR's SRN only
+        "rm_symbol",  # SAR / SATRN / RobustScanner decoding (PaddleOCR's SARLabelDecode)
+        "max_seq_len",  # LaTeX-OCR's token limit
+        "rec_char_dict_path",  # LaTeX-OCR's tokenizer file
+        "training_step",  # VisionLAN's training stage (LF_1, LF_2, LA)
     }
 )
 

@@ -119,6 +119,7 @@ def check_config(
     source: str,
     sections: tuple[str, ...] = ("Train",),
     optional: tuple[str, ...] = ("Eval",),
+    weights: bool = True,
 ) -> GlobalConfig:
     """Validate everything that can be checked without building a model or reading data.
 
@@ -127,6 +128,8 @@ def check_config(
         source: Config file name, for messages.
         sections: Data sections this tool needs.
         optional: Data sections checked only when present.
+        weights: Check that ``Global.checkpoints`` / ``pretrained_model`` exist (off for a tool
+            that never loads them, such as ``model_summary.py``).
 
     Returns:
         The typed Global section.
@@ -151,8 +154,12 @@ def check_config(
         METRICS.check(cfg.get("Metric") or {"name": "RecMetric"}, "Metric")
         for name in (*sections, *(o for o in optional if cfg.get(o))):
             check_data_section(cfg, name)
-        _check_file(gcfg.checkpoints if not gcfg.auto_resume else None, "checkpoints")
-        _check_file(gcfg.pretrained_model, "pretrained_model")
+        if weights:
+            _check_file(gcfg.checkpoints if not gcfg.auto_resume else None, "checkpoints")
+            _check_file(gcfg.pretrained_model, "pretrained_model")
     except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        message = str(exc)  # parse_global names the file itself: never name it twice
+        if not message.startswith(f"{source}: "):
+            message = f"{source}: {message}"
+        raise ConfigError(message) from None
     return gcfg

@@ -35,3 +35,13 @@ def test_wrong_values(section: dict, pattern: str) -> None:
 def test_paddleocr_keys_warned_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
     parse_global({"cal_metric_during_train": True, "infer_mode": False})
     assert "cal_metric_during_train" in caplog.text
+
+
+@pytest.mark.parametrize("key", ["rm_symbol", "max_seq_len", "rec_char_dict_path", "training_step"])
+def test_keys_of_other_paddleocr_algorithms_warned_not_fatal(
+    key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # SAR / SATRN / RobustScanner, LaTeX-OCR and VisionLAN configs carry these in Global.
+    cfg = parse_global({key: True, "epoch_num": 3})
+    assert cfg.epoch_num == 3
+    assert key in caplog.text

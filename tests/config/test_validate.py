@@ -116,3 +116,19 @@ def test_a_guided_neck_without_a_second_head_is_warned(caplog: pytest.LogCapture
     multihead = load_config(ROOT / "configs" / "rec" / "svtr_lcnet_multihead.yml")["Architecture"]
     cfg["Architecture"] = multihead  # PP-OCRv3's guided CTC branch, trained by the SAR head
     assert warnings() == []
+
+
+def test_unknown_global_key_names_the_file_once() -> None:
+    cfg = copy.deepcopy(_cfg())
+    cfg["Global"]["epoch_nmu"] = 3
+    with pytest.raises(ConfigError) as info:
+        check_config(cfg, "my.yml")
+    assert str(info.value).count("my.yml") == 1
+
+
+def test_weight_files_checked_only_when_the_tool_loads_weights() -> None:
+    cfg = copy.deepcopy(_cfg())
+    cfg["Global"].update(checkpoints="/nope/latest", pretrained_model="/nope/best_accuracy")
+    with pytest.raises(ConfigError, match="not found"):
+        check_config(cfg, "my.yml")
+    assert check_config(cfg, "my.yml", weights=False).checkpoints == "/nope/latest"
