@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ppocr_lite.losses import (
+    center_loss,  # noqa: F401
+    combined_loss,  # noqa: F401
     ctc_loss,  # noqa: F401
     multi_loss,  # noqa: F401
     nrtr_loss,  # noqa: F401

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import paddle
 from paddle import Tensor, nn
 
@@ -22,12 +25,14 @@ class CTCLoss(nn.Layer):
         self.use_focal_loss = use_focal_loss
         self.ctc = nn.CTCLoss(blank=0, reduction="none")
 
-    def forward(self, logits: Tensor, batch: Batch) -> dict[str, Tensor]:
-        """Args: logits (N, T, C); batch with ``label`` (N, L) and ``length`` (N,).
+    def forward(self, preds: Tensor | Mapping[str, Any], batch: Batch) -> dict[str, Tensor]:
+        """Args: preds, logits (N, T, C) or a head's training dict holding them as ``predict``;
+        batch with ``label`` (N, L) and ``length`` (N,).
 
         Returns:
             ``{"loss": scalar}``.
         """
+        logits = preds["predict"] if isinstance(preds, Mapping) else preds
         n, t = logits.shape[0], logits.shape[1]
         log_probs = logits.transpose([1, 0, 2])  # (T, N, C): the layout CTC expects
         input_lengths = paddle.full([n], t, dtype="int64")

@@ -34,6 +34,8 @@ class CTCHead(nn.Layer):
         out_channels: Number of classes, blank included (injected from the charset).
         fc_decay: L2 factor of the head's weights.
         mid_channels: Optional hidden width (two linear layers instead of one).
+        return_feats: While training, also return the features the classifier reads (after
+            ``fc1`` when ``mid_channels`` is set), for ``CenterLoss``.
     """
 
     def __init__(
@@ -42,17 +44,26 @@ class CTCHead(nn.Layer):
         out_channels: int,
         fc_decay: float = 0.0004,
         mid_channels: int | None = None,
+        return_feats: bool = False,
     ) -> None:
         super().__init__()
         self.out_channels = out_channels
         self.mid_channels = mid_channels
+        self.return_feats = return_feats
         if mid_channels is None:
             self.fc = _fc(in_channels, out_channels, fc_decay)
         else:
             self.fc1 = _fc(in_channels, mid_channels, fc_decay)
             self.fc2 = _fc(mid_channels, out_channels, fc_decay)
 
-    def forward(self, x: Tensor, labels: object = None) -> Tensor:
-        """(N, T, D) -> (N, T, out_channels): logits in training, probabilities in eval."""
-        y = self.fc(x) if self.mid_channels is None else self.fc2(self.fc1(x))
-        return y if self.training else F.softmax(y, axis=2)
+    def forward(self, x: Tensor, labels: object = None) -> Tensor | dict[str, Tensor]:
+        """(N, T, D) -> (N, T, out_channels): logits in training, probabilities in eval.
+
+        With ``return_feats`` the training output is ``{"predict": logits, "feats": (N, T, D')}``.
+        """
+        if self.mid_channels is not None:
+            x = self.fc1(x)
+        y = self.fc(x) if self.mid_channels is None else self.fc2(x)
+        if not self.training:
+            return F.softmax(y, axis=2)
+        return {"predict": y, "feats": x} if self.return_feats else y
