@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ppocr_lite.losses import (
+    attention_loss,  # noqa: F401
     center_loss,  # noqa: F401
     combined_loss,  # noqa: F401
     ctc_loss,  # noqa: F401

@@ -97,3 +97,14 @@ def parseq_tokens(num_chars: int) -> TokenLayout:
     n = num_chars
     return TokenLayout(n, offset=1, bos=n + 1, eos=0, pad=n + 2, num_embeddings=n + 3,
                        num_outputs=n + 1)  # fmt: skip
+
+
+def attn_tokens(num_chars: int) -> TokenLayout:
+    """RARE's attention head (PaddleOCR ``AttnLabelEncode``): BOS 0, characters, then EOS.
+
+    Padding reuses id 0, so a label row is ``[0, *chars, eos, 0, ...]`` and every position,
+    padding included, is a target (PaddleOCR's AttentionLoss ignores none).
+    """
+    n = num_chars
+    return TokenLayout(n, offset=1, bos=0, eos=n + 1, pad=0, num_embeddings=n + 2,
+                       num_outputs=n + 2)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Label encoding for attention decoders (SAR, NRTR, PARSeq) and for CTC plus a guide decoder.
+"""Label encoding for attention decoders (SAR, NRTR, PARSeq, RARE) and for CTC plus a guide decoder.
 
 Every encoder takes its ids from ``postprocess/tokens.py``, computed from the same Charset the
 heads are sized by, and keeps the normalised label as ``text`` for the metrics.
@@ -14,7 +14,13 @@ import numpy as np
 from ppocr_lite.charset import Charset
 from ppocr_lite.data.transforms.label_encode import CTCLabelEncode, check_label
 from ppocr_lite.errors import ConfigError
-from ppocr_lite.postprocess.tokens import TokenLayout, nrtr_tokens, parseq_tokens, sar_tokens
+from ppocr_lite.postprocess.tokens import (
+    TokenLayout,
+    attn_tokens,
+    nrtr_tokens,
+    parseq_tokens,
+    sar_tokens,
+)
 from ppocr_lite.registry import TRANSFORMS
 
 
@@ -69,6 +75,13 @@ class ParseQLabelEncode(_SequenceLabelEncode):
     """PARSeq labels: EOS 0, characters from 1, then BOS and padding."""
 
     layout_of = staticmethod(parseq_tokens)
+
+
+@TRANSFORMS.register()
+class AttnLabelEncode(_SequenceLabelEncode):
+    """RARE labels (``AttentionHead``): BOS 0, characters from 1, EOS, padding 0."""
+
+    layout_of = staticmethod(attn_tokens)
 
 
 # gtc_encode value -> (batch field, encoder); PaddleOCR's default (None) is SAR.
