@@ -31,8 +31,8 @@ def main() -> None:
 
     cfg, gcfg = load(args, sections=())
     result = export_model(cfg, gcfg)
-    pre = result.spec.preprocess
-    width = "dynamic" if pre.dynamic_width else f"fixed {pre.image_shape[2]}"
+    spec = result.spec
+    width = "dynamic" if spec.dynamic_width else f"fixed {spec.image_shape[2]}"
     print(
         f"exported to {result.model_dir} (input width: {width}; max |saved - dygraph| {result.max_abs_diff:.1e})"
     )

@@ -12,26 +12,81 @@ for text, score in rec.predict(["line1.jpg", cv2.imread("line2.png")]):
 from __future__ import annotations
 
 import copy
+from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import paddle
+
+from ppocr_lite.charset import Charset
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.validate import check_config
-from ppocr_lite.deploy.backends import DygraphBackend, PaddleInferenceBackend, gpu_available
-from ppocr_lite.deploy.export import deploy_spec
+from ppocr_lite.deploy.backends import PaddleInferenceBackend, gpu_available
+from ppocr_lite.deploy.export import probe_dynamic_width
+from ppocr_lite.deploy.files import inference_ops
 from ppocr_lite.deploy.layout import BACKENDS
-from ppocr_lite.deploy.predictor import Recognition, RecPredictor
-from ppocr_lite.deploy.preprocess import ImageInput
-from ppocr_lite.deploy.spec import read_spec
+from ppocr_lite.deploy.pipeline import (
+    Decode,
+    ImageInput,
+    Pipeline,
+    Recognition,
+    Runner,
+    per_batch,
+    recognise,
+)
+from ppocr_lite.deploy.preprocess import Preprocess, build_ops, can_widen
+from ppocr_lite.deploy.spec import DeploySpec, eval_transforms, input_shape, read_spec
+from ppocr_lite.deploy.static import ModelRunner
 from ppocr_lite.deploy.weights import load_weights
 from ppocr_lite.engine.components import build_components, select_device
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.registry import POSTPROCESSES
+
+MAX_TIMINGS = 100_000  # batch timings kept: a long-lived recognizer must not grow without end
+
+
+class _FolderDecode:
+    """The folder's post-process over its dictionary. A folder exported by PaddleOCR does not
+    say whether the space was a class, so the model's class count settles it at the first
+    batch."""
+
+    def __init__(self, spec: DeploySpec, charset: Charset) -> None:
+        self.spec, self.charset = spec, charset
+        self._decode: Decode | None = None
+
+    def __call__(self, probs: Any) -> Any:
+        if self._decode is None:
+            num_classes, charset = int(probs.shape[-1]), self.charset
+            if len(charset) + 1 != num_classes and charset.chars[-1:] == (" ",):
+                charset = Charset(charset.chars[:-1], charset.lower, charset.source)
+            if len(charset) + 1 != num_classes:
+                raise ConfigError(
+                    f"the model predicts {num_classes} classes but the dictionary "
+                    f"({self.charset.source}) gives {len(self.charset) + 1} with the blank"
+                )
+            block = {"name": self.spec.postprocess}
+            self._decode = POSTPROCESSES.build(block, "PostProcess", charset=charset)
+        return self._decode(probs)
+
+
+def _widen(asked: bool | None, dynamic_width: bool, preprocess_ops: Sequence[Any]) -> bool:
+    """``widen_long_lines``: as asked, else (None) whenever the model and resize allow it."""
+    if asked is None:
+        return dynamic_width and can_widen(preprocess_ops)
+    if asked and not dynamic_width:
+        raise ConfigError("widen_long_lines: the model reads a fixed width only")
+    return asked
 
 
 class TextRecognizer:
     """A text-line recognizer ready to predict.
+
+    Preprocessing is built from the registry transforms of the config's Eval section (recorded
+    in an exported folder's ``inference.yml``), decoding from the registered post-process: with
+    ``widen_long_lines=False``, the same image gives the same text and score as ``eval.py``
+    and ``infer_rec.py``.
 
     Args:
         model_dir: Folder written by ``tools/export_model.py`` (or PaddleOCR's export).
@@ -41,6 +96,10 @@ class TextRecognizer:
         precision: ``fp32`` or ``fp16`` (Paddle backend on a GPU).
         batch_size: Images per model call.
         cpu_threads: Math threads on the CPU (default: all cores, at most 8).
+        widen_long_lines: PaddleOCR's ``predict_rec`` rule: a line wider than the trained
+            ratio keeps its ratio and its batch is as wide as it, instead of being squeezed to
+            the trained width (as ``eval.py`` and ``infer_rec.py`` do). Default (None): on for
+            a model exported with a dynamic width and a keep-ratio ``RecResizeImg``, else off.
 
     Raises:
         ConfigError: if the folder is incomplete or an option is invalid.
@@ -54,17 +113,29 @@ class TextRecognizer:
         precision: str = "fp32",
         batch_size: int = 16,
         cpu_threads: int | None = None,
+        widen_long_lines: bool | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"backend must be one of {BACKENDS}, got {backend!r}")
         spec = read_spec(model_dir)
+        charset = spec.charset(model_dir)
+        custom = spec.custom_dict and spec.dict_file is not None
+        dict_path = str(Path(model_dir) / str(spec.dict_file)) if custom else None
+        ops = build_ops(spec.transforms, charset, character_dict_path=dict_path)
+        widen = _widen(widen_long_lines, spec.dynamic_width, ops)
         if backend == "onnx":
             from ppocr_lite.deploy.onnx_backend import OnnxBackend  # onnxruntime only if asked
 
             engine: Any = OnnxBackend(model_dir, use_gpu, precision, cpu_threads)
         else:
             engine = PaddleInferenceBackend(model_dir, use_gpu, precision, cpu_threads)
-        self.predictor = RecPredictor(engine, spec, spec.charset(model_dir), batch_size)
+        decode = _FolderDecode(spec, charset)
+        self._start(Preprocess(ops, widen), per_batch(engine.run), decode, batch_size)
+
+    def _start(self, pre: Preprocess, run: Runner, decode: Decode, batch_size: int) -> None:
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+        self.pipeline = Pipeline(pre, run, decode, batch_size, deque(maxlen=MAX_TIMINGS))
 
     @classmethod
     def from_checkpoint(
@@ -74,8 +145,10 @@ class TextRecognizer:
         overrides: Sequence[str] = (),
         batch_size: int = 16,
         use_gpu: bool = False,
+        widen_long_lines: bool | None = None,
     ) -> TextRecognizer:
-        """Build the model of a training config and load a checkpoint into it (dygraph).
+        """Build the model of a training config and load a checkpoint into it; it runs as
+        ``infer_rec.py`` runs it (a static graph on the CPU when it matches the model).
 
         Args:
             config: YAML path or loaded config (PaddleOCR format).
@@ -85,29 +158,28 @@ class TextRecognizer:
             overrides: ``-o`` style overrides, e.g. ``["Global.use_space_char=true"]``.
             batch_size: Images per model call.
             use_gpu: Run on the GPU when there is one.
+            widen_long_lines: As for the constructor; default (None): on when the model reads
+                any width and the resize keeps the ratio, as an export of it would be.
 
         Returns:
             A recognizer with the same preprocessing as the exported model would have.
         """
         cfg = load_config(config) if isinstance(config, str | Path) else copy.deepcopy(dict(config))
         cfg = apply_overrides(cfg, list(overrides))
-        gcfg = check_config(
-            cfg,
-            str(config) if isinstance(config, str | Path) else "config",
-            sections=(),
-            optional=(),
-        )
+        where = str(config) if isinstance(config, str | Path) else "config"
+        gcfg = check_config(cfg, where, sections=(), optional=())
         weights = checkpoint or gcfg.checkpoints or gcfg.pretrained_model
         if not weights:
             raise ConfigError("give the checkpoint (or set Global.checkpoints in the config)")
         select_device(use_gpu and gpu_available())
         components = build_components(cfg, gcfg)
         load_weights(components.model, weights)
-        spec = deploy_spec(cfg, components)
+        ops = inference_ops(cfg, components.charset, gcfg)
+        dynamic = probe_dynamic_width(components.model, input_shape(eval_transforms(cfg)))
+        widen = _widen(widen_long_lines, dynamic, ops)
+        run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
         self = cls.__new__(cls)
-        self.predictor = RecPredictor(
-            DygraphBackend(components.model), spec, components.charset, batch_size
-        )
+        self._start(Preprocess(ops, widen), per_batch(run), components.postprocess, batch_size)
         return self
 
     def predict(self, images: Sequence[ImageInput]) -> list[Recognition]:
@@ -122,6 +194,6 @@ class TextRecognizer:
         """
         if isinstance(images, str | bytes | Path) or hasattr(images, "shape"):
             raise TypeError("predict takes a list of images: predict([image])")
-        return self.predictor.predict(list(images))
+        return list(recognise(list(images), self.pipeline))
 
     __call__ = predict

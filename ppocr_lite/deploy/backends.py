@@ -1,7 +1,8 @@
 """Engines that turn a (N, C, H, W) float32 batch into (N, T, num_classes) probabilities.
 
 Every backend has ``run(batch: np.ndarray) -> np.ndarray``: Paddle Inference on an exported
-folder, the dygraph model of a checkpoint, or onnxruntime (``onnx_backend.py``).
+folder, or onnxruntime (``onnx_backend.py``); a checkpoint's model runs through
+``static.ModelRunner`` (its static graph, else dygraph), as in ``infer_rec.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Protocol
 
 import numpy as np
 import paddle
-from paddle import nn
 
 from ppocr_lite.deploy.layout import check_precision, default_threads, model_files
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
@@ -93,21 +93,3 @@ class PaddleInferenceBackend:
         self._input.copy_from_cpu(np.ascontiguousarray(batch, dtype=np.float32))
         self.predictor.run()
         return self._output.copy_to_cpu()
-
-
-class DygraphBackend:
-    """The dynamic-graph model of a checkpoint (what training and ``tools/eval.py`` run).
-
-    Args:
-        model: A recognizer with its weights loaded.
-    """
-
-    def __init__(self, model: nn.Layer) -> None:
-        self.model = model
-        self.model.eval()
-
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        """(N, C, H, W) float32 -> (N, T, num_classes)."""
-        with paddle.no_grad():
-            out = self.model(paddle.to_tensor(batch))
-        return (out[0] if isinstance(out, tuple | list) else out).numpy()

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ppocr_lite.deploy.predictor import BatchTiming, Recognition, RecPredictor
-from ppocr_lite.deploy.preprocess import ImageInput
+from ppocr_lite.deploy.pipeline import BatchTiming, ImageInput, Pipeline, Recognition, recognise
 
 PERCENTILES = (50, 90, 99)
 
@@ -79,24 +78,23 @@ def summarize(timings: Sequence[BatchTiming], seconds: float) -> BenchmarkSummar
 
 
 def timed_run(
-    predictor: RecPredictor, items: Sequence[ImageInput], chunk_size: int = 4096, warmup: int = 1
+    pipeline: Pipeline, items: Sequence[ImageInput], warmup: int = 1
 ) -> tuple[list[Recognition], BenchmarkSummary]:
-    """Recognise ``items`` in chunks (each sorted by aspect ratio on its own) and time it.
+    """Recognise ``items`` (in chunks, each sorted by aspect ratio on its own) and time it.
 
     Args:
-        predictor: The predictor.
+        pipeline: A recognizer's pipeline (``TextRecognizer.pipeline``), with ``timings``.
         items: Paths, bytes or arrays.
-        chunk_size: Images decoded and held in memory at once.
         warmup: Untimed batches run first (kernel selection and caches).
 
     Returns:
         The results in order and the summary of the timed part.
     """
+    if pipeline.timings is None:
+        raise ValueError("timed_run needs a pipeline that records timings")
     for _ in range(warmup):
-        predictor.predict(list(items[: predictor.batch_size]))
-    predictor.timings.clear()
-    results: list[Recognition] = []
+        list(recognise(items[: pipeline.batch_size], pipeline))
+    pipeline.timings.clear()
     start = time.perf_counter()
-    for first in range(0, len(items), chunk_size):
-        results += predictor.predict(list(items[first : first + chunk_size]))
-    return results, summarize(predictor.timings, time.perf_counter() - start)
+    results = list(recognise(items, pipeline))
+    return results, summarize(pipeline.timings, time.perf_counter() - start)

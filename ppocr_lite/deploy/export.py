@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ from ppocr_lite.deploy.spec import (
     DICT_FILE,
     ONNX_FILE,
     DeploySpec,
-    PreprocessSpec,
-    preprocess_from_config,
+    eval_transforms,
+    input_shape,
     write_dict,
     write_spec,
 )
@@ -74,35 +74,38 @@ def deploy_spec(
         raise ConfigError(
             f"deployment supports PostProcess {SUPPORTED_DECODERS}, the config uses {decoder}"
         )
-    pre = preprocess_from_config(cfg, dynamic_width=True)
+    transforms = eval_transforms(cfg)
+    shape = input_shape(transforms)
     if dynamic_width is None:
-        dynamic_width = probe_dynamic_width(components.model, pre.image_shape)
-    pre = replace(pre, dynamic_width=bool(dynamic_width) and pre.padding)
+        dynamic_width = probe_dynamic_width(components.model, shape)
     arch = cfg.get("Architecture") or {}
     parts = {k: str(arch[k]["name"]) for k in ("Backbone", "Neck", "Head") if arch.get(k)}
     return DeploySpec(
         algorithm=str(arch.get("algorithm", "unknown")),
         parts=parts,
-        preprocess=pre,
+        image_shape=shape,
+        dynamic_width=bool(dynamic_width),
         postprocess=decoder,
         dict_file=DICT_FILE,
         use_space_char=components.gcfg.use_space_char,
         num_classes=int(components.postprocess.num_classes),
+        custom_dict=components.gcfg.character_dict_path is not None,
+        transforms=tuple(item for item in transforms if "KeepKeys" not in item),
     )
 
 
-def _input_spec(pre: PreprocessSpec) -> InputSpec:
-    c, h, w = pre.image_shape
-    return InputSpec([None, c, h, None if pre.dynamic_width else w], "float32", name="x")
+def _input_spec(spec: DeploySpec) -> InputSpec:
+    c, h, w = spec.image_shape
+    return InputSpec([None, c, h, None if spec.dynamic_width else w], "float32", name="x")
 
 
-def _verify(model: nn.Layer, model_dir: Path, pre: PreprocessSpec) -> float:
+def _verify(model: nn.Layer, model_dir: Path, spec: DeploySpec) -> float:
     """Largest difference between the saved model and the dygraph one on random batches."""
-    c, h, w = pre.image_shape
+    c, h, w = spec.image_shape
     backend = PaddleInferenceBackend(model_dir)
     rng = np.random.default_rng(0)
     worst = 0.0
-    for width in (w, 2 * w) if pre.dynamic_width else (w,):
+    for width in (w, 2 * w) if spec.dynamic_width else (w,):
         x = rng.uniform(-1, 1, (2, c, h, width)).astype("float32")
         with paddle.no_grad():
             want = model(paddle.to_tensor(x)).numpy()
@@ -151,14 +154,14 @@ def export_model(
         logger.info("removed the stale %s (run tools/export_onnx.py again)", stale)
     with native_notices_dropped():
         static = paddle.jit.to_static(
-            components.model, input_spec=[_input_spec(spec.preprocess)], full_graph=True
+            components.model, input_spec=[_input_spec(spec)], full_graph=True
         )
         paddle.jit.save(static, str(model_dir / MODEL_PREFIX))
     write_dict(gcfg.character_dict_path, model_dir / DICT_FILE)
     write_spec(spec, cfg, model_dir)
-    diff = _verify(components.model, model_dir, spec.preprocess)
-    c, h, w = spec.preprocess.image_shape
-    shape = f"[N, {c}, {h}, {'W' if spec.preprocess.dynamic_width else w}]"
+    diff = _verify(components.model, model_dir, spec)
+    c, h, w = spec.image_shape
+    shape = f"[N, {c}, {h}, {'W' if spec.dynamic_width else w}]"
     logger.info(
         "exported %s to %s: input %s, max |saved - dygraph| = %.2e",
         spec.algorithm,

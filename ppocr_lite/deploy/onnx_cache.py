@@ -36,9 +36,10 @@ import numpy as np
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import GlobalConfig
-from ppocr_lite.deploy.files import Prediction, Runner, list_images, per_batch, recognise_files
+from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
 from ppocr_lite.deploy.layout import cache_dir, prune_cache, strip_suffix
 from ppocr_lite.deploy.openvino_backend import openvino_installed
+from ppocr_lite.deploy.pipeline import Runner, per_batch
 from ppocr_lite.deploy.spec import ONNX_FILE
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import POSTPROCESSES

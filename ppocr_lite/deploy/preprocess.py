@@ -1,26 +1,50 @@
-"""Images -> model batches for the predictors (the training resize, batched by aspect ratio)."""
+"""Images -> model inputs through the registry transforms of the config's Eval section (or of
+an export's ``inference.yml``), optionally widening long lines as PaddleOCR's predictor does."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
-from ppocr_lite.data.transforms.decode import decode_image
-from ppocr_lite.data.transforms.resize import resize_norm
-from ppocr_lite.deploy.files import IMAGE_SUFFIXES
-from ppocr_lite.deploy.spec import PreprocessSpec
+from ppocr_lite.charset import Charset
+from ppocr_lite.data.transforms import Transform, apply_transforms, build_transforms
+from ppocr_lite.data.transforms.decode import DecodeImage
+from ppocr_lite.data.transforms.resize import RecResizeImg
 from ppocr_lite.errors import ConfigError, DataError
 
-# A path, encoded file bytes, or a decoded array as OpenCV gives it: (H, W) gray, (H, W, 3) BGR
-# or (H, W, 4) BGRA, uint8.
-ImageInput = str | Path | bytes | np.ndarray
+# A widened batch is rounded up to a multiple of this: oneDNN builds kernels per input shape
+# (~0.1 s each), so a few shapes, reused by the ratio-sorted batches, beat one per batch.
+WIDTH_STEP = 32
+# Wider batches than this are squeezed: a guard against pathological lines, not a model limit.
+MAX_WIDTH = 3200
 
 
-def _convert_array(img: np.ndarray, img_mode: str) -> np.ndarray:
+def build_ops(
+    transforms: Sequence[Any],
+    charset: Charset,
+    max_text_length: int = 25,
+    character_dict_path: str | None = None,
+) -> list[Transform]:
+    """The transforms of an Eval section (or an exported ``PreProcess.transform_ops``) without
+    ``KeepKeys`` and label ops, built as ``eval.py``'s loader builds them (same injected
+    values), so that both see the same pixels."""
+    items = [op for op in transforms if "KeepKeys" not in op]
+    ops = build_transforms(
+        items,
+        "Eval.dataset.transforms",
+        charset=charset,
+        max_text_length=max_text_length,
+        character_dict_path=character_dict_path,
+    )
+    return [op for op in ops if not getattr(op, "uses_label", False)]
+
+
+def _array_to_mode(img: np.ndarray, img_mode: str) -> np.ndarray:
+    """An OpenCV-style uint8 array in ``DecodeImage``'s ``img_mode`` (BGR, RGB or GRAY)."""
     if img.dtype != np.uint8 or img.ndim not in (2, 3) or min(img.shape[:2]) < 1:
         raise DataError(
             "bad_image", f"expected a uint8 (H, W[, C]) image, got {img.dtype} {img.shape}"
@@ -29,82 +53,83 @@ def _convert_array(img: np.ndarray, img_mode: str) -> np.ndarray:
         return img if img.ndim == 2 else cv2.cvtColor(img[:, :, :3], cv2.COLOR_BGR2GRAY)
     if img.ndim == 2 or img.shape[2] == 1:
         img = cv2.cvtColor(img.reshape(img.shape[:2]), cv2.COLOR_GRAY2BGR)
-    img = img[:, :, :3]
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if img_mode == "RGB" else np.ascontiguousarray(img)
+    img = np.ascontiguousarray(img[:, :, :3])
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if img_mode == "RGB" else img
 
 
-def load_image(item: ImageInput, img_mode: str = "BGR") -> np.ndarray:
-    """Decode one input to an (H, W, 3) (or (H, W) for ``GRAY``) uint8 array.
+class Preprocess:
+    """Encoded images or arrays -> model inputs, through the config's transforms.
+
+    Args:
+        ops: From ``build_ops`` (or ``files.inference_ops``).
+        widen_long_lines: PaddleOCR's ``predict_rec`` rule: a batch is as wide as its widest
+            line at the trained height (rounded up to ``WIDTH_STEP``, at most ``MAX_WIDTH``),
+            and every line keeps its aspect ratio in it, instead of being squeezed to the
+            configured width as ``eval.py`` does. Only for a keep-ratio ``RecResizeImg``
+            (``padding: true``) and a model that reads any width.
 
     Raises:
-        DataError: if the file cannot be read or decoded.
+        ConfigError: if widening is asked for transforms that cannot widen.
     """
-    if isinstance(item, np.ndarray):
-        return _convert_array(item, img_mode)
-    if isinstance(item, bytes | bytearray):
-        return decode_image(bytes(item), img_mode)
-    try:
-        raw = Path(item).read_bytes()
-    except OSError as exc:
-        raise DataError("unreadable", f"unreadable: {exc}") from None
-    return decode_image(raw, img_mode)
+
+    def __init__(self, ops: Sequence[Transform], widen_long_lines: bool = False) -> None:
+        if widen_long_lines and not can_widen(ops):
+            raise ConfigError(
+                "widen_long_lines needs a keep-ratio RecResizeImg (padding: true) in the transforms"
+            )
+        self.ops, self.widen = list(ops), widen_long_lines
+        # A decoded array skips DecodeImage; it is converted to the op's channel order instead.
+        self.decode = next((op for op in self.ops if isinstance(op, DecodeImage)), None)
+        resize = [op for op in self.ops if isinstance(op, RecResizeImg)]
+        # Widening: the ops before the resize run first, then the batch width is known.
+        self.split = self.ops.index(resize[0]) if widen_long_lines else len(self.ops)
+        self.trained_hw = (resize[0].height, resize[0].width) if resize else (0, 0)
+
+    def _run(self, data: dict[str, Any] | str, ops: Sequence[Transform]) -> dict[str, Any] | str:
+        """``data`` through ``ops``, or the reason it cannot be used."""
+        if isinstance(data, str):
+            return data
+        try:
+            out = apply_transforms(data, ops)
+        except DataError as exc:
+            return f"{exc.reason}: {exc}"
+        return "dropped by a transform" if out is None else out
+
+    def _start(self, item: bytes | np.ndarray) -> dict[str, Any] | str:
+        """The first ops (all of them without widening) on one image."""
+        if not isinstance(item, np.ndarray):
+            return self._run({"image": item, "label": ""}, self.ops[: self.split])
+        mode = self.decode.img_mode if self.decode is not None else "BGR"
+        try:
+            data = {"image": _array_to_mode(item, mode), "label": ""}
+        except DataError as exc:
+            return f"{exc.reason}: {exc}"
+        return self._run(data, [op for op in self.ops[: self.split] if op is not self.decode])
+
+    def batch(self, items: Sequence[bytes | np.ndarray]) -> list[np.ndarray | str]:
+        """Each item preprocessed (C, H, W), or the reason it cannot be used."""
+        started = [self._start(item) for item in items]
+        good = [d for d in started if not isinstance(d, str)]
+        if self.widen and good:
+            height, width = self.trained_hw
+            width = widened_batch_width([d["image"].shape[:2] for d in good], height, width)
+            for data in good:
+                data["target_hw"] = (height, width)
+        done = [self._run(d, self.ops[self.split :]) for d in started]
+        return [d if isinstance(d, str) else d["image"] for d in done]
 
 
-def aspect_ratio(img: np.ndarray) -> float:
-    """Width / height."""
-    return img.shape[1] / max(img.shape[0], 1)
+def can_widen(ops: Sequence[Transform]) -> bool:
+    """Whether the resize is a keep-ratio ``RecResizeImg``: a stretched line is as wide as the
+    trained input whatever the batch, and SVTR's resize never widens (as in PaddleOCR)."""
+    resize = [op for op in ops if isinstance(op, RecResizeImg)]
+    return bool(resize) and type(resize[0]) is RecResizeImg and bool(resize[0].padding)
 
 
-def batch_width(images: Sequence[np.ndarray], pre: PreprocessSpec) -> int:
-    """Input width of a batch: the trained width, or (dynamic) that of its widest line rounded
-    up to ``width_step``, within [trained width, ``max_width``]."""
-    _, height, width = pre.image_shape
-    if not pre.dynamic_width:
+def widened_batch_width(sizes: Sequence[tuple[int, int]], height: int, width: int) -> int:
+    """The trained ``width``, or, for a batch with a line wider than the trained ratio, that
+    line's width at ``height`` rounded up to ``WIDTH_STEP`` (at most ``MAX_WIDTH``)."""
+    widest = max(math.ceil(height * w / max(h, 1)) for h, w in sizes)
+    if widest <= width:
         return width
-    widest = max(math.ceil(height * aspect_ratio(img)) for img in images)
-    step = max(1, pre.width_step)
-    return max(width, min(math.ceil(widest / step) * step, pre.max_width))
-
-
-def make_batch(images: Sequence[np.ndarray], pre: PreprocessSpec) -> np.ndarray:
-    """Resize (keeping the ratio, or stretching), scale to [-1, 1] and right-pad.
-
-    Returns:
-        (N, C, H, W) float32, W from ``batch_width``.
-    """
-    _, height, _ = pre.image_shape
-    width = batch_width(images, pre)
-    first, _ = resize_norm(images[0], height, width, pre.padding)
-    out = np.empty((len(images), *first.shape), dtype=np.float32)
-    out[0] = first
-    for i, img in enumerate(images[1:], start=1):
-        out[i] = resize_norm(img, height, width, pre.padding)[0]
-    return out
-
-
-def plan_batches(ratios: Sequence[float], batch_size: int) -> list[list[int]]:
-    """Indices grouped into batches of similar aspect ratio (so little width is padding).
-
-    The widest batch comes first: the engine then allocates its largest buffers once and
-    reuses them, instead of growing them batch after batch (measured on CRNN-MV3, 1,000
-    lines, batch 32: the first pass over ascending widths took 1.5x the second).
-    """
-    order = sorted(range(len(ratios)), key=lambda i: -ratios[i])
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-
-
-def list_image_files(path: str | Path) -> list[Path]:
-    """One image, or every image file (by suffix) in a folder, recursively and sorted.
-
-    Raises:
-        ConfigError: if the path does not exist or holds no image.
-    """
-    root = Path(path)
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        raise ConfigError(f"{root} does not exist")
-    found = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    if not found:
-        raise ConfigError(f"{root} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    return found
+    return max(width, min(math.ceil(widest / WIDTH_STEP) * WIDTH_STEP, MAX_WIDTH))

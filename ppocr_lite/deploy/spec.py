@@ -1,16 +1,18 @@
-"""What a deployed recognizer needs besides its weights: input size, resize, dictionary.
+"""What a deployed recognizer needs besides its weights: transforms, input size, dictionary.
 
 An inference folder holds the static model (``inference.json`` or ``inference.pdmodel`` +
 ``inference.pdiparams``), optionally ``inference.onnx``, the dictionary copy ``rec_dict.txt``
-and ``inference.yml``. The yml keeps PaddleOCR's sections (``PreProcess.transform_ops``,
-``PostProcess`` with ``character_dict``), so PaddleOCR/PaddleX tooling can read it, plus a
-``Deploy`` section with the resolved settings that ppocr_lite's predictors use.
+and ``inference.yml``. The yml keeps PaddleOCR's sections, so PaddleOCR/PaddleX tooling can
+read it: ``PreProcess.transform_ops`` (the config's Eval transforms, from which ppocr_lite's
+predictors build their preprocessing, as ``eval.py`` does) and ``PostProcess`` with
+``character_dict``; plus a ``Deploy`` section with the resolved settings (input shape, dynamic
+width, classes).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,34 +25,6 @@ from ppocr_lite.errors import ConfigError
 INFERENCE_YML = "inference.yml"
 DICT_FILE = "rec_dict.txt"
 ONNX_FILE = "inference.onnx"
-# The resize ops a predictor can reproduce (both: keep-ratio resize + right padding, or stretch).
-RESIZE_OPS = ("RecResizeImg", "SVTRRecResizeImg")
-# Wider batches than this are squeezed: a guard against pathological lines, not a model limit.
-DEFAULT_MAX_WIDTH = 3200
-
-
-@dataclass(frozen=True)
-class PreprocessSpec:
-    """How images become the model's (N, C, H, W) input.
-
-    Attributes:
-        image_shape: The trained (C, H, W).
-        padding: Keep the aspect ratio and pad on the right (else stretch to W).
-        img_mode: ``BGR``, ``RGB`` or ``GRAY`` channel order of the decoded image.
-        dynamic_width: The model accepts any width; a batch is then as wide as its widest line
-            (at least W, at most ``max_width``), as PaddleOCR's predictor does.
-        max_width: Cap of a dynamic batch width.
-        width_step: A dynamic batch width is rounded up to a multiple of this: oneDNN builds
-            kernels per input shape (~0.1 s each), so a few shapes, reused by the ratio-sorted
-            batches, are much faster than one per batch.
-    """
-
-    image_shape: tuple[int, int, int] = (3, 32, 100)
-    padding: bool = True
-    img_mode: str = "BGR"
-    dynamic_width: bool = False
-    max_width: int = DEFAULT_MAX_WIDTH
-    width_step: int = 32
 
 
 @dataclass(frozen=True)
@@ -60,22 +34,30 @@ class DeploySpec:
     Attributes:
         algorithm: ``Architecture.algorithm`` (e.g. CRNN, SVTR, SVTR_LCNet).
         parts: Class names of the model parts, e.g. {"Backbone": "SVTRNet", ...}.
-        preprocess: Input settings.
+        image_shape: The trained (C, H, W) input.
+        dynamic_width: The exported graph reads any width (else only W).
         postprocess: Name of the decoder (``CTCLabelDecode``).
         dict_file: Dictionary path (``rec_dict.txt`` of the folder once written).
         use_space_char: The space is a class after the dictionary's characters.
         num_classes: Outputs of the head, blank included.
+        custom_dict: ``Global.character_dict_path`` was set (``RecResizeImg.infer_mode``
+            depends on it, as in PaddleOCR).
         characters: The dictionary itself, for folders exported by PaddleOCR (no dict file).
+        transforms: The Eval transforms (``PreProcess.transform_ops`` of the file), from which
+            the predictors build their preprocessing.
     """
 
     algorithm: str
     parts: dict[str, str]
-    preprocess: PreprocessSpec
+    image_shape: tuple[int, int, int]
+    dynamic_width: bool = False
     postprocess: str = "CTCLabelDecode"
     dict_file: str | None = DICT_FILE
     use_space_char: bool = False
     num_classes: int = 0
+    custom_dict: bool = True
     characters: tuple[str, ...] = ()
+    transforms: tuple[Any, ...] = ()
 
     def charset(self, model_dir: str | Path | None = None) -> Charset:
         """The charset, reading ``dict_file`` relative to ``model_dir`` when given."""
@@ -88,45 +70,34 @@ class DeploySpec:
         return Charset.from_config(path, self.use_space_char)
 
 
-def _transforms(cfg: Mapping[str, Any]) -> list[Any]:
+def eval_transforms(cfg: Mapping[str, Any]) -> list[Any]:
+    """The Eval (else Train) section's transform list, as written in the config.
+
+    Raises:
+        ConfigError: if the config has neither section.
+    """
     section = cfg.get("Eval") or cfg.get("Train")
     if not section:
-        raise ConfigError("deployment needs an Eval (or Train) section to know the preprocessing")
+        raise ConfigError("inference needs an Eval (or Train) section to know the preprocessing")
     return list((section.get("dataset") or {}).get("transforms") or [])
 
 
-def _op(item: Any) -> tuple[str, Mapping[str, Any]]:
-    if not isinstance(item, Mapping) or len(item) != 1:
-        raise ConfigError(
-            f"a transform must be a one-key mapping like {{Op: {{...}}}}, got {item!r}"
-        )
-    ((name, args),) = item.items()
-    return str(name), args or {}
-
-
-def preprocess_from_config(cfg: Mapping[str, Any], dynamic_width: bool) -> PreprocessSpec:
-    """Read image mode, input shape and padding from the Eval (else Train) transforms.
+def input_shape(transforms: Sequence[Any]) -> tuple[int, int, int]:
+    """The (C, H, W) of the resize op (the last op with an ``image_shape``).
 
     Raises:
-        ConfigError: if there is no resize op, or one a predictor cannot reproduce.
+        ConfigError: if no transform gives an ``image_shape``.
     """
-    img_mode, resize = "BGR", None
-    for item in _transforms(cfg):
-        name, args = _op(item)
-        if name == "DecodeImage":
-            img_mode = str(args.get("img_mode", "BGR"))
-        elif "image_shape" in args or name.endswith("ResizeImg"):
-            if name not in RESIZE_OPS:
-                raise ConfigError(
-                    f"deployment supports the resize ops {RESIZE_OPS}, the config uses {name}"
-                )
-            resize = args
-    if resize is None:
-        raise ConfigError(f"no resize op ({' or '.join(RESIZE_OPS)}) in the Eval transforms")
-    c, h, w = (int(v) for v in resize.get("image_shape", (3, 32, 100)))
-    padding = bool(resize.get("padding", True))
-    # A stretched line is always W wide, as in training: a wider batch would change nothing.
-    return PreprocessSpec((c, h, w), padding, img_mode, dynamic_width and padding)
+    shape = None
+    for item in transforms:
+        if not isinstance(item, Mapping) or len(item) != 1:
+            raise ConfigError(f"a transform must be a one-key mapping {{Op: {{...}}}}: {item!r}")
+        args = next(iter(item.values())) or {}
+        shape = args.get("image_shape", shape)
+    if shape is None:
+        raise ConfigError("no transform of the Eval section gives the input image_shape")
+    c, h, w = (int(v) for v in shape)
+    return c, h, w
 
 
 def write_dict(dict_path: str | None, target: Path) -> None:
@@ -140,10 +111,11 @@ def write_dict(dict_path: str | None, target: Path) -> None:
 def write_spec(spec: DeploySpec, cfg: Mapping[str, Any], model_dir: Path) -> Path:
     """Write ``inference.yml`` (PaddleOCR's sections + ``Deploy``); returns its path."""
     chars = read_dict(model_dir / DICT_FILE)
-    transforms = [item for item in _transforms(cfg) if "KeepKeys" not in item]
+    transforms = [item for item in eval_transforms(cfg) if "KeepKeys" not in item]
     deploy = dataclasses.asdict(spec)
-    deploy["preprocess"]["image_shape"] = list(spec.preprocess.image_shape)
+    deploy["image_shape"] = list(spec.image_shape)
     deploy.pop("characters")  # the dictionary is the file beside it
+    deploy.pop("transforms")  # PreProcess holds them
     doc = {
         "Global": {"model_name": spec.algorithm},
         "PreProcess": {"transform_ops": [*transforms, {"KeepKeys": {"keep_keys": ["image"]}}]},
@@ -159,17 +131,22 @@ def write_spec(spec: DeploySpec, cfg: Mapping[str, Any], model_dir: Path) -> Pat
     return path
 
 
+def _preprocess_ops(doc: Mapping[str, Any]) -> tuple[Any, ...]:
+    ops = (doc.get("PreProcess") or {}).get("transform_ops") or ()
+    return tuple(op for op in ops if "KeepKeys" not in op)
+
+
 def _from_paddleocr(doc: Mapping[str, Any]) -> DeploySpec:
     # A folder exported by PaddleOCR has no Deploy section: read its PreProcess / PostProcess.
     # The width stays fixed, and whether the space is a class is settled from the model output.
-    ops = (doc.get("PreProcess") or {}).get("transform_ops") or []
-    pre = preprocess_from_config({"Eval": {"dataset": {"transforms": ops}}}, dynamic_width=False)
+    ops = _preprocess_ops(doc)
     post = doc.get("PostProcess") or {}
     chars = tuple(str(c) for c in post.get("character_dict") or ())
     return DeploySpec(
         algorithm=str((doc.get("Global") or {}).get("model_name", "unknown")),
         parts={},
-        preprocess=pre,
+        image_shape=input_shape(ops),
+        transforms=ops,
         postprocess=str(post.get("name", "CTCLabelDecode")),
         dict_file=None,
         use_space_char=bool(post.get("use_space_char", True)),
@@ -189,10 +166,14 @@ def read_spec(model_dir: str | Path) -> DeploySpec:
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if "Deploy" not in doc:
         return _from_paddleocr(doc)
+    ops = _preprocess_ops(doc)
     try:
         deploy = dict(doc["Deploy"])
-        pre = dict(deploy.pop("preprocess"))
-        pre["image_shape"] = tuple(int(v) for v in pre["image_shape"])
-        return DeploySpec(preprocess=PreprocessSpec(**pre), **deploy)
+        if "preprocess" in deploy:  # written before the transforms became the preprocessing
+            old = deploy.pop("preprocess")
+            deploy["image_shape"] = old["image_shape"]
+            deploy["dynamic_width"] = old["dynamic_width"]
+        deploy["image_shape"] = tuple(int(v) for v in deploy["image_shape"])
+        return DeploySpec(transforms=ops, **deploy)
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: malformed Deploy section ({exc})") from None

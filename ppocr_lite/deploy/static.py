@@ -15,7 +15,6 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +24,17 @@ from paddle import nn
 
 from ppocr_lite.deploy.backends import PaddleInferenceBackend
 from ppocr_lite.deploy.layout import cache_dir, prune_cache
+from ppocr_lite.deploy.pipeline import RunBatch
 from ppocr_lite.utils.quiet import native_notices_dropped
 
 logger = logging.getLogger("ppocr_lite")
 
 # Largest |static - dygraph| probability accepted (oneDNN reorders float sums: ~1e-6).
 TOLERANCE = 1e-4
-Runner = Callable[[np.ndarray], Any]
 CACHE_ENTRIES = 16  # converted models kept (least recently used ones are removed)
 
 
-def dygraph_runner(model: nn.Layer) -> Runner:
+def dygraph_runner(model: nn.Layer) -> RunBatch:
     """(N, C, H, W) float32 -> the model's eval output (a Tensor becomes a NumPy array)."""
 
     def run(batch: np.ndarray) -> Any:
@@ -115,7 +114,7 @@ def static_runner(
     dynamic_width: bool,
     cpu_threads: int | None = None,
     cache: bool = True,
-) -> Runner | None:
+) -> RunBatch | None:
     """A Paddle Inference runner equivalent to ``model``, or None if there is none.
 
     The converted model is cached (see ``cache_root``) under the fingerprint of the weights,
@@ -177,7 +176,7 @@ class ModelRunner:
         model.eval()
         self.model = model
         self.dygraph = dygraph_runner(model)
-        self.static: Runner | None = None
+        self.static: RunBatch | None = None
         self.width: int | None = None  # the static graph's width; None: any
         self._pending = use_static and os.environ.get("PPOCR_LITE_DYGRAPH", "") in ("", "0")
         self._threads = cpu_threads

@@ -12,8 +12,9 @@ import paddle
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.deploy import onnx_cache
-from ppocr_lite.deploy.files import Prediction, list_images, per_batch, recognise_files
+from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
 from ppocr_lite.deploy.layout import strip_suffix
+from ppocr_lite.deploy.pipeline import per_batch
 from ppocr_lite.deploy.static import ModelRunner
 from ppocr_lite.deploy.weights import read_weights_for
 from ppocr_lite.engine.checkpoint import check_head_size

@@ -24,8 +24,9 @@ from paddle import nn
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.validate import check_config
-from ppocr_lite.deploy.preprocess import load_image, make_batch
-from ppocr_lite.deploy.spec import PreprocessSpec
+from ppocr_lite.data.transforms.decode import DecodeImage
+from ppocr_lite.data.transforms.resize import RecResizeImg
+from ppocr_lite.deploy.preprocess import Preprocess
 from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.components import build_components
 from ppocr_lite.engine.state import TrainState
@@ -56,6 +57,14 @@ def line_images(n: int, seed: int) -> list[bytes]:
     return [render_line(t, height=int(rng.integers(24, 49))) for t in labels]
 
 
+def fixed_batch(
+    images: list[bytes], n: int = 12, shape: tuple[int, int, int] = (3, 32, 100)
+) -> np.ndarray:
+    """The first ``n`` lines, keep-ratio resized and padded to ``shape``: (n, C, H, W)."""
+    pre = Preprocess([DecodeImage(), RecResizeImg(image_shape=shape)])
+    return np.stack(pre.batch(images[:n]))  # type: ignore[arg-type]
+
+
 def make_decisive(model: nn.Layer, shape: tuple[int, int, int], seed: int = 0) -> None:
     """Re-initialise ``model`` (fixed seed) so that its outputs depend clearly on the input."""
     rng = np.random.default_rng(seed)
@@ -71,8 +80,7 @@ def make_decisive(model: nn.Layer, shape: tuple[int, int, int], seed: int = 0) -
     for name, p in model.named_parameters():
         if ".lstm." in name and "weight" in name:
             p.set_value(rng.normal(0, 2.0 / np.sqrt(p.shape[1]), p.shape).astype("float32"))
-    pre = PreprocessSpec(image_shape=shape, dynamic_width=False)
-    batch = paddle.to_tensor(make_batch([load_image(b) for b in line_images(16, seed=99)], pre))
+    batch = paddle.to_tensor(fixed_batch(line_images(16, seed=99), 16, shape))
     norms = [
         layer for layer in model.sublayers() if isinstance(layer, nn.layer.norm._BatchNormBase)
     ]
@@ -147,17 +155,22 @@ def images() -> list[bytes]:
 
 
 def backend_logit_gap(model_dir: Path, images: list[bytes], batch_size: int) -> float:
-    """Largest |Paddle Inference - onnxruntime| output over ``images`` in planned batches."""
+    """Largest |Paddle Inference - onnxruntime| output over ``images`` in the batches that
+    ``TextRecognizer`` forms."""
+    from ppocr_lite import TextRecognizer
     from ppocr_lite.deploy.backends import PaddleInferenceBackend
     from ppocr_lite.deploy.onnx_backend import OnnxBackend
-    from ppocr_lite.deploy.preprocess import plan_batches
-    from ppocr_lite.deploy.spec import read_spec
+    from ppocr_lite.deploy.pipeline import Pipeline, recognise
 
-    spec = read_spec(model_dir)
     paddle_backend, onnx_backend = PaddleInferenceBackend(model_dir), OnnxBackend(model_dir)
-    arrays = [load_image(b) for b in images]
-    worst = 0.0
-    for index in plan_batches([a.shape[1] / a.shape[0] for a in arrays], batch_size):
-        batch = make_batch([arrays[i] for i in index], spec.preprocess)
-        worst = max(worst, float(np.abs(paddle_backend.run(batch) - onnx_backend.run(batch)).max()))
-    return worst
+    gaps = [0.0]
+
+    def run(batches: Any) -> Any:
+        for batch in batches:
+            want = paddle_backend.run(batch)
+            gaps.append(float(np.abs(want - onnx_backend.run(batch)).max()))
+            yield want
+
+    pre = TextRecognizer(model_dir).pipeline.preprocess
+    list(recognise(images, Pipeline(pre, run, lambda out: [("", 0.0)] * len(out), batch_size)))
+    return max(gaps)

@@ -27,9 +27,14 @@ def test_export_writes_a_complete_folder(exported: Exported) -> None:
     assert {"inference.json", "inference.pdiparams", INFERENCE_YML, DICT_FILE, ONNX_FILE} <= files
     assert (exported.model_dir / DICT_FILE).read_bytes() == VI_DICT.read_bytes()
     spec = read_spec(exported.model_dir)
-    assert spec.preprocess.image_shape == (3, 32, 100)
-    assert spec.preprocess.dynamic_width is DYNAMIC[exported.name]
-    assert spec.preprocess.padding is (exported.name == "crnn_mv3")  # SVTR stretches
+    assert spec.image_shape == (3, 32, 100)
+    assert spec.dynamic_width is DYNAMIC[exported.name]
+    # The predictors' preprocessing: the config's Eval transforms, label ops and all.
+    assert list(spec.transforms) == [
+        op for op in exported.cfg["Eval"]["dataset"]["transforms"] if "KeepKeys" not in op
+    ]
+    widen = TextRecognizer(exported.model_dir).pipeline.preprocess.widen
+    assert widen is DYNAMIC[exported.name]  # by default, as PaddleOCR's predict_rec (CRNN)
     assert spec.use_space_char and spec.num_classes == 244 and spec.postprocess == "CTCLabelDecode"
     assert spec.algorithm == {"crnn_mv3": "CRNN", "svtr_tiny": "SVTR"}[exported.name]
     doc = yaml.safe_load((exported.model_dir / INFERENCE_YML).read_text(encoding="utf-8"))

@@ -1,9 +1,14 @@
-"""Lines wider than the trained ratio: eval, infer_rec (Paddle and cached ONNX paths) and the
-model on the Eval transforms' output, one image at a time (as PaddleOCR's tools/infer_rec.py
-runs them), give the same text and score: each line is squeezed to the configured width."""
+"""Lines wider than the trained ratio: eval (in process and eval.py's per-sample TSV), infer_rec
+(Paddle and cached ONNX paths), predict_rec and TextRecognizer (from the export and from the
+checkpoint, widening off) and the model on the Eval transforms' output, one image at a time (as
+PaddleOCR's tools/infer_rec.py runs them), give the same text and score: each line is squeezed
+to the configured width."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +17,9 @@ import cv2
 import numpy as np
 import paddle
 import pytest
+import yaml
+
+from ppocr_lite import TextRecognizer
 
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import parse_global
@@ -22,9 +30,9 @@ from ppocr_lite.deploy import onnx_cache
 from ppocr_lite.deploy.files import inference_ops
 from ppocr_lite.engine.components import build_components
 from ppocr_lite.engine.inference import evaluate_checkpoint, infer_images, load_weights
-from ppocr_lite.engine.samples import SampleResult
+from ppocr_lite.engine.samples import SampleResult, read_tsv
 
-from ..conftest import make_labels, render_line
+from ..conftest import ROOT, make_labels, render_line
 from .conftest import Exported
 
 RATIOS = (15.0, 15.0, 9.0, 6.0, 4.0, 2.5)  # the model was trained at 100 / 32 = 3.1
@@ -111,3 +119,47 @@ def test_eval_infer_rec_and_single_images_agree_on_long_lines(
     cached = onnx_cache.run_cached(cfg, parse_global(cfg["Global"]))  # the next run's path
     assert cached is not None
     _agree([(p.text, p.score) for p in cached], reference)
+
+
+def _tool(tool: str, *args: object) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(ROOT / "tools" / tool), *(str(a) for a in args)]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
+
+
+def test_eval_tool_predict_rec_and_text_recognizer_agree_on_long_lines(
+    export_cache: Callable[[str], Exported],
+    lines: list[tuple[bytes, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PPOCR_LITE_CACHE_DIR", str(tmp_path / "cache"))
+    exported = export_cache("crnn_mv3")
+    cfg = _config(exported, tmp_path, lines)
+    reference = _one_at_a_time(cfg, lines)
+    assert len({t for t, _ in reference}) > 1
+    config_path = tmp_path / "config.yml"
+    config_path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+
+    tsv = tmp_path / "eval.tsv"
+    proc = _tool("eval.py", "-c", config_path, "-o", f"Global.save_eval_tsv={tsv}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _agree([(s.prediction, s.score) for s in read_tsv(tsv)], reference)
+
+    folder, res = Path(cfg["Global"]["infer_img"]), tmp_path / "predict_rec.txt"
+    proc = _tool(
+        "infer/predict_rec.py",
+        *("--model_dir", exported.model_dir, "--image_dir", folder, "--batch_size", 4),
+        *("--widen_long_lines", "false", "--save_res_path", res),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [row.split("\t") for row in res.read_text(encoding="utf-8").splitlines()]
+    _agree([(row[1], float(row[2])) for row in rows], reference)
+
+    images = sorted(folder.iterdir())
+    from_dir = TextRecognizer(exported.model_dir, batch_size=4, widen_long_lines=False)
+    _agree([(r.text, r.score) for r in from_dir.predict(images)], reference)
+    from_ckpt = TextRecognizer.from_checkpoint(cfg, batch_size=4, widen_long_lines=False)
+    _agree([(r.text, r.score) for r in from_ckpt.predict(images)], reference)
+    # Without the option, a dynamic-width export widens long lines as PaddleOCR's predict_rec.
+    assert TextRecognizer(exported.model_dir).pipeline.preprocess.widen

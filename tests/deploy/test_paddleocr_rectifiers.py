@@ -92,4 +92,4 @@ def _exported(name: str, tmp_path: Path) -> Any:
 def test_rectified_models_export(name: str, dynamic: bool, tmp_path: Path) -> None:
     result = _exported(name, tmp_path)
     assert result.max_abs_diff < 1e-4
-    assert result.spec.preprocess.dynamic_width is dynamic
+    assert result.spec.dynamic_width is dynamic

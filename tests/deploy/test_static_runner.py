@@ -12,13 +12,11 @@ import pytest
 from paddle import nn
 
 from ppocr_lite.config.validate import check_config
-from ppocr_lite.deploy.preprocess import load_image, make_batch, plan_batches
-from ppocr_lite.deploy.spec import PreprocessSpec
 from ppocr_lite.deploy.static import ModelRunner, dygraph_runner, static_runner
 from ppocr_lite.deploy.weights import load_weights
 from ppocr_lite.engine.components import Components, build_components
 
-from .conftest import Exported
+from .conftest import Exported, fixed_batch
 
 
 def components_of(exported: Exported) -> Components:
@@ -27,11 +25,6 @@ def components_of(exported: Exported) -> Components:
     load_weights(parts.model, exported.checkpoint)
     parts.model.eval()
     return parts
-
-
-def fixed_batch(images: list[bytes], n: int = 12) -> np.ndarray:
-    pre = PreprocessSpec(image_shape=(3, 32, 100), dynamic_width=False)
-    return make_batch([load_image(b) for b in images[:n]], pre)
 
 
 @pytest.fixture(autouse=True)
@@ -117,11 +110,6 @@ def test_dygraph_can_be_forced(
     run = ModelRunner(components_of(export_cache("crnn_mv3")).model)
     run(fixed_batch(images, 2))
     assert run.static is None
-
-
-def test_widest_batch_comes_first() -> None:
-    ratios = [1.0, 5.0, 3.0, 2.0, 4.0]
-    assert plan_batches(ratios, 2) == [[1, 4], [2, 3], [0]]
 
 
 def test_infer_images_static_matches_dygraph(

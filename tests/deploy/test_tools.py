@@ -44,7 +44,7 @@ def test_export_onnx_and_predict_rec(
         f"Global.save_inference_dir={out}",
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "input width: dynamic" in proc.stdout and read_spec(out).preprocess.dynamic_width
+    assert "input width: dynamic" in proc.stdout and read_spec(out).dynamic_width
     proc = run("export_onnx.py", "--model_dir", str(out))
     assert proc.returncode == 0 and (out / ONNX_FILE).is_file(), proc.stdout + proc.stderr
 

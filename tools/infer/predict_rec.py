@@ -1,8 +1,12 @@
 """Recognise images with an exported model: python tools/infer/predict_rec.py --model_dir DIR --image_dir DIR_OR_FILE.
 
-Batches are formed by aspect ratio. Prints path<TAB>text<TAB>score per image (or writes them to
---save_res_path) and a benchmark summary: images/s over the whole run, and per-batch latency
-percentiles (p50/p90/p99) of the model call and of resize + model + decode.
+The preprocessing is the config's Eval transforms (recorded in inference.yml), as in eval.py and
+infer_rec.py. Lines wider than the trained ratio keep their ratio (PaddleOCR's predict_rec) when the
+model was exported with a dynamic width, unless --widen_long_lines false squeezes them to the
+trained width as eval.py does (then all three give the same text and score). Batches are formed
+by aspect ratio. Prints path<TAB>text<TAB>score per image (or writes them to --save_res_path) and
+a benchmark summary: images/s over the whole run, and per-batch latency percentiles (p50/p90/p99)
+of the model call and of preprocessing + model + decode.
 """
 
 from __future__ import annotations
@@ -29,6 +33,13 @@ def parse() -> argparse.Namespace:
     p.add_argument("--cpu_threads", type=int, default=None)
     p.add_argument("--warmup", type=int, default=1, help="untimed batches first")
     p.add_argument("--save_res_path", default=None, help="write results here instead of printing")
+    p.add_argument(
+        "--widen_long_lines",
+        type=lambda v: v.lower() in ("1", "true"),
+        default=None,
+        help="true: lines wider than the trained ratio keep it (PaddleOCR's predict_rec); "
+        "false: squeezed as eval.py does; default: true for a dynamic-width export",
+    )
     return p.parse_args()
 
 
@@ -36,13 +47,19 @@ def main() -> None:
     a = parse()
     from ppocr_lite.deploy.api import TextRecognizer  # imports Paddle: after --help
     from ppocr_lite.deploy.benchmark import timed_run
-    from ppocr_lite.deploy.preprocess import list_image_files
+    from ppocr_lite.deploy.files import list_images
 
-    paths = list_image_files(a.image_dir)
+    paths = list_images(a.image_dir, "--image_dir", only_images=True)
     rec = TextRecognizer(
-        a.model_dir, a.backend, a.use_gpu, a.precision, a.batch_size, a.cpu_threads
+        a.model_dir,
+        a.backend,
+        a.use_gpu,
+        a.precision,
+        a.batch_size,
+        a.cpu_threads,
+        a.widen_long_lines,
     )
-    results, summary = timed_run(rec.predictor, paths, warmup=a.warmup)
+    results, summary = timed_run(rec.pipeline, paths, warmup=a.warmup)
     lines = "".join(r.line(path) for path, r in zip(paths, results, strict=True))
     if a.save_res_path:
         os.makedirs(os.path.dirname(os.path.abspath(a.save_res_path)), exist_ok=True)
