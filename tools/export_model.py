@@ -1,8 +1,8 @@
 """Export a checkpoint for deployment: python tools/export_model.py [-c CONFIG] -o Global.checkpoints=PATH Global.save_inference_dir=DIR.
 
 Writes DIR/inference.json + inference.pdiparams (a static Paddle model, dynamic batch, and dynamic
-width when the model allows it), inference.yml (preprocessing, postprocess, architecture) and
-rec_dict.txt. Run tools/export_onnx.py --model_dir DIR afterwards for ONNX.
+width when the model allows it; multi-branch parts such as RepSVTR folded), inference.yml
+(the Eval transforms, postprocess, architecture) and rec_dict.txt. Run tools/export_onnx.py --model_dir DIR afterwards for ONNX.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from ppocr_lite.deploy.spec import (
 from ppocr_lite.deploy.weights import load_weights
 from ppocr_lite.engine.components import Components, build_components
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.modeling import reparameterize
 from ppocr_lite.utils.quiet import native_notices_dropped
 
 logger = logging.getLogger("ppocr_lite")
@@ -119,7 +120,8 @@ def export_model(
     out_dir: str | Path | None = None,
     dynamic_width: bool | None = None,
 ) -> ExportResult:
-    """Write ``inference.json/.pdiparams``, ``inference.yml`` and ``rec_dict.txt``.
+    """Write ``inference.json/.pdiparams``, ``inference.yml`` and ``rec_dict.txt``; the model
+    is traced after ``modeling.reparameterize`` (RepSVTR's branches folded, same outputs).
 
     Args:
         cfg: The training config (Architecture, PostProcess and Eval transforms are used).
@@ -145,6 +147,8 @@ def export_model(
     paddle.set_device("cpu")
     components = build_components(cfg, gcfg)
     load_weights(components.model, weights)
+    # Multi-branch training forms (RepSVTR) are traced folded: fewer, plain convolutions.
+    reparameterize(components.model)
     spec = deploy_spec(cfg, components, dynamic_width)
     model_dir = Path(target)
     model_dir.mkdir(parents=True, exist_ok=True)
