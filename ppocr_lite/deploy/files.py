@@ -48,9 +48,7 @@ IMAGE_SUFFIXES = {
 def inference_ops(cfg: Mapping[str, Any], charset: Charset, gcfg: GlobalConfig) -> list[Transform]:
     """The Eval (else Train) transforms of ``cfg`` without label ops, keeping only the image:
     built as ``eval.py``'s loader builds them, so both see the same pixels."""
-    return build_ops(
-        eval_transforms(cfg), charset, gcfg.max_text_length, gcfg.character_dict_path
-    )
+    return build_ops(eval_transforms(cfg), charset, gcfg.max_text_length, gcfg.character_dict_path)
 
 
 def list_images(

@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from ppocr_lite import TextRecognizer
-
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.config.validate import check_config

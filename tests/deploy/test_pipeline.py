@@ -110,6 +110,7 @@ def test_decoding_runs_a_bounded_number_of_batches_ahead(
     def counting(data: dict[str, Any]) -> dict[str, Any]:
         started.append(1)
         return data
+
     seen_ahead: list[int] = []
 
     def run(batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
