@@ -108,3 +108,12 @@ def attn_tokens(num_chars: int) -> TokenLayout:
     n = num_chars
     return TokenLayout(n, offset=1, bos=0, eos=n + 1, pad=0, num_embeddings=n + 2,
                        num_outputs=n + 2)  # fmt: skip
+
+
+def cppd_tokens(num_chars: int) -> TokenLayout:
+    """CPPD (PaddleOCR ``CPPDLabelEncode``): EOS 0, then the characters; no BOS is ever fed.
+
+    After EOS a label holds the loss's ``ignore_index`` (a value of the config), not ``pad``.
+    """
+    n = num_chars
+    return TokenLayout(n, offset=1, bos=0, eos=0, pad=0, num_embeddings=n + 1, num_outputs=n + 1)

@@ -66,3 +66,4 @@ def apply_transforms(data: dict[str, Any], ops: Sequence[Transform]) -> Any:
 
 
 from ppocr_lite.data.transforms import label_encode_attn  # noqa: E402, F401  (registration)
+from ppocr_lite.data.transforms import label_encode_cppd  # noqa: E402, F401  (registration)
