@@ -23,9 +23,10 @@ class BenchmarkSummary:
         seconds: Wall-clock time of the whole run (reading files to text).
         images_per_s: ``images / seconds``.
         inference_ms: Backend time per batch, {50: p50, 90: p90, 99: p99}.
-        batch_ms: Resize + backend + CTC decode per batch (stages overlap across batches,
+        batch_ms: Preprocessing + backend + decoding per batch (stages overlap across batches,
             so this is a latency, not a share of the wall time).
-        preprocess_ms: Mean resize time per batch.
+        preprocess_ms: Mean preprocessing time per batch (image decoding and the Eval
+            transforms, on the pool threads while the model runs earlier batches).
         mean_batch_size: Images per batch.
     """
 
@@ -49,8 +50,8 @@ class BenchmarkSummary:
                 f"images: {self.images} in {self.seconds:.2f} s = {self.images_per_s:.1f} images/s "
                 f"({self.batches} batches, {self.mean_batch_size:.1f} images per batch)",
                 f"inference per batch (ms): {pct(self.inference_ms)}",
-                f"resize + inference + decode per batch (ms): {pct(self.batch_ms)}; "
-                f"resize mean {self.preprocess_ms:.2f}",
+                f"preprocess + inference + decode per batch (ms): {pct(self.batch_ms)}; "
+                f"preprocess mean {self.preprocess_ms:.2f}",
             ]
         )
 
