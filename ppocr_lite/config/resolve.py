@@ -26,9 +26,23 @@ def input_shape(cfg: Mapping[str, Any], section: str = "Eval") -> tuple[int, int
             if isinstance(op, Mapping):
                 for args in op.values():
                     if isinstance(args, Mapping) and "image_shape" in args:
-                        c, h, w = args["image_shape"][-3:]
-                        return int(c), int(h), int(w)
+                        return _chw(args["image_shape"])
     return 3, 32, 100
+
+
+def _chw(shape: Any) -> tuple[int, int, int]:
+    """A resize op's ``image_shape`` as (C, H, W) in PaddleOCR's three spellings.
+
+    ``[C, H, W]`` (RecResizeImg and most ops), ``[C, H, min_W, max_W]`` (SARRecResizeImg: the
+    widest image is the size to report) and ``[W, H]`` (GrayRecResizeImg: one channel).
+    """
+    values = [int(v) for v in shape]
+    if len(values) == 4:
+        return values[0], values[1], values[3]
+    if len(values) == 2:
+        return 1, values[1], values[0]
+    c, h, w = values[-3:]
+    return c, h, w
 
 
 def save_dir(gcfg: GlobalConfig) -> str:

@@ -7,4 +7,5 @@ from ppocr_lite.postprocess import (
     cppd_decode,  # noqa: F401
     ctc_decode,  # noqa: F401
     parseq_decode,  # noqa: F401
+    sar_decode,  # noqa: F401
 )

@@ -8,6 +8,7 @@ from ppocr_lite.modeling.backbones import (
     mobilenet_v1_enhance,  # noqa: F401
     mobilenet_v3,  # noqa: F401
     repvit,  # noqa: F401
+    resnet31,  # noqa: F401
     resnet_vd,  # noqa: F401
     svtrnet,  # noqa: F401
     svtrv2,  # noqa: F401

@@ -8,4 +8,5 @@ from ppocr_lite.modeling.heads import (
     ctc_head,  # noqa: F401
     multi_head,  # noqa: F401
     parseq_head,  # noqa: F401
+    sar_recognizer,  # noqa: F401
 )
