@@ -38,7 +38,7 @@ setup(
         "plot": ["matplotlib>=3.7"],
         # OpenVINO runs the cached ONNX graphs of infer_rec.py fastest on the CPU.
         "onnx": ["paddle2onnx>=2.1,<3", "onnxruntime>=1.16", "openvino>=2024.0"],
-        "test": ["pytest>=7", "hypothesis>=6", "matplotlib>=3.7"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "hypothesis>=6", "matplotlib>=3.7"],
         "dev": ["ruff>=0.5", "mypy>=1.8"],
     },
 )

@@ -48,13 +48,14 @@ def test_overfit_one_batch_multihead_sar(tiny_lmdb: dict[str, Any]) -> None:
         keys=["image", "label_ctc", "label_sar", "length", "valid_ratio"],
         loss={"name": "MultiLoss", "loss_config_list": [{"CTCLoss": None}, {"SARLoss": None}]},
         lr=5e-3,
+        batch_size=4,  # 4 of 4 lines from step ~125
     )
     run = overfit(MULTIHEAD_SAR, tiny_lmdb, recipe, steps=500)
     # Eval mode runs the CTC branch only: (N, T, chars + blank) probabilities.
     out = run.model(run.batch.image)
     assert isinstance(out, paddle.Tensor) and out.shape[2] == len(run.charset) + 1
     np.testing.assert_allclose(out.sum(axis=2).numpy(), 1.0, rtol=1e-4)
-    assert run.accuracy() >= 0.875
+    assert run.accuracy() == 1.0
 
 
 def test_overfit_one_batch_parseq_decodes_cleanly(tiny_lmdb: dict[str, Any]) -> None:
