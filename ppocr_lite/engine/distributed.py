@@ -24,3 +24,10 @@ def init(world_size: int) -> None:
 def wrap(model: nn.Layer, world_size: int) -> nn.Layer:
     """Data-parallel wrapper (gradients all-reduced) when distributed, else the model itself."""
     return paddle.DataParallel(model) if world_size > 1 else model
+
+
+def max_over_ranks(value: int) -> int:
+    """The largest ``value`` over all ranks (a collective: every rank must call it together)."""
+    tensor = paddle.to_tensor([value], dtype="int32")
+    paddle.distributed.all_reduce(tensor, op=paddle.distributed.ReduceOp.MAX)
+    return int(tensor.item())

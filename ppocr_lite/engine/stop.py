@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from ppocr_lite.data.workers import STOP_SIGNALS
@@ -48,6 +49,20 @@ class SignalStop:
         """Raise :class:`StopTraining` if a stop signal has come."""
         if self.signum:
             raise StopTraining(self.reason())
+
+    def check_all_ranks(self, max_over_ranks: Callable[[int], int] | None) -> None:
+        """:meth:`check`, agreed between data-parallel ranks (``max_over_ranks``: a collective).
+
+        A scheduler signals every rank, but not in the same step: a rank that stopped alone
+        would leave the others waiting for its gradients. Called after each training step (all
+        ranks are in step there), so every rank stops, and rank 0 saves, at the same step.
+        """
+        if max_over_ranks is not None:
+            signum = max_over_ranks(self.signum)
+            if signum and not self.signum:
+                self.signum = signum
+                logger.info("another rank received %s: stopping", signal.Signals(signum).name)
+        self.check()
 
     def install(self) -> None:
         """Handle the stop signals (main thread only; elsewhere this does nothing).

@@ -12,7 +12,7 @@ from typing import Any
 import paddle
 
 from ppocr_lite.data.batch import Batch
-from ppocr_lite.engine import schedule
+from ppocr_lite.engine import distributed, schedule
 from ppocr_lite.engine.amp import Amp
 from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
@@ -74,6 +74,7 @@ class Trainer:
         self.nan_streak = 0
         self.stop_reason = ""
         self.stop = SignalStop()
+        self._agree = distributed.max_over_ranks if distributed.world()[1] > 1 else None
         self.last_eval_step = -1
         self.exit_code = 0
         self._bn_stats = [
@@ -129,7 +130,7 @@ class Trainer:
             self.state.global_step += 0 if out.skipped else 1
             self.timer.add(reader, time.perf_counter() - tick, batch.size)
             self._maybe_log(out, batch)
-            self.stop.check()  # before an evaluation: a stop never waits for one
+            self.stop.check_all_ranks(self._agree)  # before an evaluation: a stop never waits
             self._maybe_evaluate()
             self._maybe_save_step()
             if self.stop_reason:

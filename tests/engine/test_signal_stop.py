@@ -211,3 +211,18 @@ def test_use_gpu_without_a_gpu_is_a_config_error(
     errors = [line for line in rest.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "Global.use_gpu=false" in errors[0], rest
     assert not (tmp_path / "out" / "latest.pdparams").exists()
+
+
+def test_a_signal_on_one_rank_stops_every_rank_at_the_same_step() -> None:
+    from ppocr_lite.engine.stop import SignalStop, StopTraining
+
+    here, there = SignalStop(), SignalStop()
+    there.signum = signal.SIGTERM  # only the other rank received it
+    agreed = max(here.signum, there.signum)  # what the all-reduce (max) returns on every rank
+    for stop in (here, there):
+        with pytest.raises(StopTraining):
+            stop.check_all_ranks(lambda _value: agreed)
+        assert stop.exit_code == 143
+    quiet = SignalStop()
+    quiet.check_all_ranks(lambda value: value)  # nobody was signalled: the run goes on
+    assert quiet.exit_code == 0
