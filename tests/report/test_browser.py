@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from ppocr_lite.engine.samples import SampleResult
@@ -14,7 +15,6 @@ from ppocr_lite.report.figures import ReportOptions, build_figures
 from ppocr_lite.report.html import render
 from ppocr_lite.report.images import thumbnail
 
-from ..conftest import render_line
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome-headless-shell")
 BROWSER = next((b for b in map(shutil.which, BROWSERS) if b), None)
@@ -26,11 +26,21 @@ def test_gallery_renders_with_images(tmp_path: Path) -> None:
     samples = [SampleResult(str(i), a, b, 0.5, 32, 100) for i, (a, b) in enumerate(texts)]
     figures, _ = build_figures(samples, {"acc": 0.0}, (), ReportOptions())
     figures = {"meta": {"checkpoint": "test"}, **figures}
-    thumbs = {str(i): thumbnail(render_line(b)) for i, (_, b) in enumerate(texts)}
+    # Thumbnails of pure green, a colour the page's own styles never use: green pixels in the
+    # screenshot are the gallery's images, decoded and drawn by the browser.
+    green = np.zeros((32, 100, 3), np.uint8)
+    green[:, :, 1] = 255
+    ok, jpeg = cv2.imencode(".jpg", green)
+    assert ok
+    thumbs = {str(i): thumbnail(jpeg.tobytes()) for i in range(len(texts))}
     page = tmp_path / "report.html"
     page.write_text(render(figures, thumbs), encoding="utf-8")
     shot = tmp_path / "shot.png"
     cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}"]
-    subprocess.run([*cmd, "--window-size=1200,1600", page.as_uri()], timeout=120, check=False)
+    subprocess.run([*cmd, "--window-size=1200,3000", page.as_uri()], timeout=120, check=False)
     img = cv2.imread(str(shot))
     assert img is not None and img.std() > 0  # something was drawn
+    b, g, r = (img[:, :, c].astype(int) for c in range(3))
+    drawn = int(((g > 200) & (r < 80) & (b < 80)).sum())
+    # Each thumbnail is 32 px high and about 100 px wide; allow for scaling and borders.
+    assert drawn >= len(texts) * 32 * 60, f"{drawn} green pixels: the gallery images did not render"
