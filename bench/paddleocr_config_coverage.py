@@ -106,12 +106,16 @@ def print_table(rows: list[Row]) -> None:
         params = f"{row.params:,}" if row.params is not None else "-"
         builds = "yes" if row.builds else ("no" if row.one_line else "NO*")
         substituted = "subst" if row.dict_substituted else "own"
-        print(f"{row.config.ljust(width)}  {builds:<6}  {params:>11}  {substituted:<4}  "
-              f"{cause(row.refusal)}")
+        print(
+            f"{row.config.ljust(width)}  {builds:<6}  {params:>11}  {substituted:<4}  "
+            f"{cause(row.refusal)}"
+        )
     built = sum(row.builds for row in rows)
     clean = sum(not row.builds and row.one_line for row in rows)
-    print(f"\nbuild: {built} of {len(rows)}; refused in one line: {clean}; "
-          f"other failures (NO*: traceback, several lines or timeout): {len(rows) - built - clean}")
+    print(
+        f"\nbuild: {built} of {len(rows)}; refused in one line: {clean}; "
+        f"other failures (NO*: traceback, several lines or timeout): {len(rows) - built - clean}"
+    )
     causes = Counter(cause(row.refusal) for row in rows if not row.builds)
     for text, count in causes.most_common():
         print(f"{count:3d}  {text}")
@@ -120,8 +124,12 @@ def print_table(rows: list[Row]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="a PaddleOCR checkout (holds configs/rec)")
-    parser.add_argument("--dict", type=Path, default=DEFAULT_DICT,
-                        help="dictionary for configs whose own is missing (default: vi_dict)")
+    parser.add_argument(
+        "--dict",
+        type=Path,
+        default=DEFAULT_DICT,
+        help="dictionary for configs whose own is missing (default: vi_dict)",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per config")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
@@ -129,8 +137,11 @@ def main() -> None:
     rows = []
     for config in find_configs(root):
         rows.append(run_one(config, root, args.dict.resolve(), args.timeout))
-        print(f"{rows[-1].config}: {'builds' if rows[-1].builds else 'refused'}",
-              file=sys.stderr, flush=True)
+        print(
+            f"{rows[-1].config}: {'builds' if rows[-1].builds else 'refused'}",
+            file=sys.stderr,
+            flush=True,
+        )
     print_table(rows)
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1), encoding="utf-8")

@@ -68,4 +68,3 @@ class SARRecognitionHead(SARHead):
             if step + 1 < steps:
                 label[:, step + 1] = logits.argmax(axis=-1)
         return paddle.stack(probs, axis=1)
-
