@@ -18,28 +18,51 @@ CASES: dict[str, tuple[dict[str, Any], Recipe]] = {
             "Neck": {"name": "SequenceEncoder", "encoder_type": "rnn", "hidden_size": 16},
             "Head": {"name": "AttentionHead", "hidden_size": 16},
         },
-        Recipe(encode={"AttnLabelEncode": None}, loss={"name": "AttentionLoss"},
-               post="AttnLabelDecode", lr=1e-3),  # fmt: skip
+        Recipe(
+            encode={"AttnLabelEncode": None},
+            loss={"name": "AttentionLoss"},
+            post="AttnLabelDecode",
+            lr=1e-3,
+        ),
     ),
     "CPPD": (
         {
-            "Backbone": {"name": "SVTRNet", "img_size": [32, 100], "embed_dim": [32, 32, 32],
-                         "depth": [1, 1, 1], "num_heads": [1, 1, 1], "mixer": ["Global"] * 3,
-                         "last_stage": False, "prenorm": True},  # fmt: skip
+            "Backbone": {
+                "name": "SVTRNet",
+                "img_size": [32, 100],
+                "embed_dim": [32, 32, 32],
+                "depth": [1, 1, 1],
+                "num_heads": [1, 1, 1],
+                "mixer": ["Global"] * 3,
+                "last_stage": False,
+                "prenorm": True,
+            },
             "Head": {"name": "CPPDHead", "dim": 32, "num_layer": 1, "vis_seq": 50},
         },
-        Recipe(encode={"CPPDLabelEncode": {"ignore_index": 400}}, keys=["image", "label",
-               "label_node", "length"], loss={"name": "CPPDLoss", "ignore_index": 400},
-               post="CPPDLabelDecode", lr=1e-3),  # fmt: skip
+        Recipe(
+            encode={"CPPDLabelEncode": {"ignore_index": 400}},
+            keys=["image", "label", "label_node", "length"],
+            loss={"name": "CPPDLoss", "ignore_index": 400},
+            post="CPPDLabelDecode",
+            lr=1e-3,
+        ),
     ),
     "SAR": (
         {
-            "Backbone": {"name": "ResNet31", "layers": [1, 1, 1, 1],
-                         "channels": [8, 8, 16, 16, 16, 16, 16]},  # fmt: skip
+            "Backbone": {
+                "name": "ResNet31",
+                "layers": [1, 1, 1, 1],
+                "channels": [8, 8, 16, 16, 16, 16, 16],
+            },
             "Head": {"name": "SARHead", "enc_dim": 16, "d_k": 8},
         },
-        Recipe(encode={"SARLabelEncode": None}, keys=["image", "label", "length", "valid_ratio"],
-               loss={"name": "SARLoss"}, post="SARLabelDecode", lr=1e-3),  # fmt: skip
+        Recipe(
+            encode={"SARLabelEncode": None},
+            keys=["image", "label", "length", "valid_ratio"],
+            loss={"name": "SARLoss"},
+            post="SARLabelDecode",
+            lr=1e-3,
+        ),
     ),
     "CRNN, CTC + center loss": (
         {
@@ -47,11 +70,17 @@ CASES: dict[str, tuple[dict[str, Any], Recipe]] = {
             "Neck": {"name": "SequenceEncoder", "encoder_type": "rnn", "hidden_size": 16},
             "Head": {"name": "CTCHead", "mid_channels": 16, "return_feats": True},
         },
-        Recipe(loss={"name": "CombinedLoss", "loss_config_list": [
-            {"CTCLoss": {"weight": 1.0}},
-            {"CenterLoss": {"weight": 0.05, "num_classes": 300, "feat_dim": 16}},
-            {"ACELoss": {"weight": 0.1}},
-        ]}, lr=1e-3),  # fmt: skip
+        Recipe(
+            loss={
+                "name": "CombinedLoss",
+                "loss_config_list": [
+                    {"CTCLoss": {"weight": 1.0}},
+                    {"CenterLoss": {"weight": 0.05, "num_classes": 300, "feat_dim": 16}},
+                    {"ACELoss": {"weight": 0.1}},
+                ],
+            },
+            lr=1e-3,
+        ),
     ),
 }
 
