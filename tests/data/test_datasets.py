@@ -177,3 +177,23 @@ def test_keep_keys_without_a_producer_is_a_config_error_at_start(tiny_lmdb: dict
         check_data_at_start({"Train": section}, g)
     section["dataset"]["transforms"][3]["KeepKeys"]["keep_keys"] = ["image", "label", "length"]
     assert check_data_at_start({"Train": section}, g)[0].scanned > 0
+
+
+def test_shared_memory_workers_give_the_batches_of_the_main_process(
+    tiny_lmdb: dict[str, Any],
+) -> None:
+    # The GPU recipes read with workers through shared memory; the batches must be the ones
+    # the main process reads itself (same order, same pixels, same labels).
+    g = parse_global({"character_dict_path": str(VI_DICT), "use_space_char": True, "seed": 3})
+    cs = Charset.from_config(g.character_dict_path, True)
+    epochs = []
+    for workers in (0, 2):
+        section = ctc_section(tiny_lmdb, ["image", "label", "length"], workers)
+        section["loader"].update(shuffle=True, use_shared_memory=True)
+        loader = build_dataloader(section, "Train", cs, g)
+        loader.set_epoch(2, 0)
+        epochs.append([(b.image.numpy(), b.label.numpy()) for b in loader])
+    assert len(epochs[0]) == len(epochs[1]) > 1
+    for (image, label), (image_w, label_w) in zip(*epochs, strict=True):
+        np.testing.assert_array_equal(image, image_w)
+        np.testing.assert_array_equal(label, label_w)
