@@ -1,8 +1,10 @@
 """Checkpoint interchange with a real PaddleOCR 2.x, both ways, on the shared Vietnamese data.
 
 For each model (CRNN-MV3 from PaddleOCR's ``rec_mv3_none_bilstm_ctc.yml``, SVTR-Tiny from its
-``rec_svtrnet.yml`` without the STN rectifier), ONE YAML file in PaddleOCR's format is given to
-both tools:
+``rec_svtrnet.yml`` without the STN rectifier; SVTRv2, RepSVTR and the PP-OCRv4 server
+recognizer PPHGNet_small from ``SVTRv2/rec_svtrv2_ch.yml``, ``SVTRv2/rec_repsvtr_ch.yml`` and
+``PP-OCRv4/ch_PP-OCRv4_rec_hgnet.yml``, MultiHead CTC + NRTR guide as they come), ONE YAML file
+in PaddleOCR's format is given to both tools:
 
 (a) PaddleOCR's ``tools/train.py`` trains a few steps; ppocr_lite loads the ``.pdparams``;
 (b) ppocr_lite's ``tools/train.py`` trains a few steps; PaddleOCR loads the ``.pdparams``
@@ -11,13 +13,25 @@ both tools:
 Both models then read the same preprocessed tensors of ``--images`` validation lines: the
 predicted strings must be identical. Also printed: the largest probability difference, the
 per-time-step arg-max agreement, and (tool level) how often each tool's own
-``tools/infer_rec.py`` -- each with its own image preprocessing -- gives the same string.
+``tools/infer_rec.py`` -- each with its own image preprocessing -- gives the same text, and the
+same text and score, on a folder of those lines plus ``--wide`` lines made of two side by side
+(wider than the trained ratio). PaddleOCR's infer_rec.py widens such lines (it forces
+``infer_mode`` and a dictionary is set); ppocr_lite's follows the config, so its side runs
+three ways: as configured (``tool_configured_*``), with ``infer_mode: true``
+(``tool_infer_mode_*``), and so with one image per batch as PaddleOCR runs them
+(``tool_infer_mode_b1_*``: a batch of widened lines is padded to its widest, which changes what
+a BiLSTM or global attention sees).
+
+The three newer models train only under PaddleOCR's multi-scale sampler (not in this check):
+they take ``--kinds decisive`` (the rest is a fixed-seed initialisation, which is what matters).
 
 PaddleOCR runs in a subprocess of the reference interpreter (``PPOCR_REF_PYTHON``); its code
 is never imported by ppocr_lite. This file is also that subprocess's entry point
 (``--ref-worker JOB.json``), in which mode it imports only PaddleOCR.
 
     PPOCR_REF_PYTHON=/work/ref_venv/bin/python python bench/check_paddleocr_interchange.py
+    PPOCR_REF_PYTHON=... python bench/check_paddleocr_interchange.py --models svtrv2 repsvtr \
+        pphgnet_small --kinds decisive --images 16 --skip-tools   # tensors only, quicker
     PPOCR_REF_PYTHON=... python bench/check_paddleocr_interchange.py --dump-names \
         tests/data/paddleocr_param_names      # regenerate the name/shape reference (once)
 """
@@ -50,7 +64,7 @@ def make_decisive(model: Any, calibration: Any, seed: int = 0) -> None:
     A few training steps leave a CTC model emitting blanks, and Paddle's default initialisation
     makes MobileNetV3's features almost constant, so neither gives strings worth comparing.
     This fixed-seed initialisation (He-normal convolutions and linear layers, larger LSTM
-    weights, BatchNorm statistics of one batch of real lines) does.
+    weights, BatchNorm statistics of one batch of real lines, dropout off) does.
     """
     import numpy as np
     import paddle
@@ -67,9 +81,10 @@ def make_decisive(model: Any, calibration: Any, seed: int = 0) -> None:
             shape = param.shape
             param.set_value(rng.normal(0, 2.0 / np.sqrt(shape[1]), shape).astype("float32"))
     norms = [m for m in model.sublayers() if isinstance(m, nn.layer.norm._BatchNormBase)]
+    model.eval()  # only the norms train: a MultiHead in train mode wants its guide's targets
     for m in norms:
+        m.train()
         m._momentum = 0.0  # running statistics := those of the calibration batch
-    model.train()
     with paddle.no_grad():
         model(paddle.to_tensor(calibration))
     for m in norms:
@@ -89,6 +104,15 @@ def _ref_import_path() -> Path:
     return pkg
 
 
+def _ref_classes(arch: dict[str, Any], n: int) -> None:
+    """Output sizes as PaddleOCR's tools set them (a MultiHead: per branch, SAR +2, NRTR +3)."""
+    if arch["Head"]["name"] == "MultiHead":
+        lists = {"CTCLabelDecode": n, "SARLabelDecode": n + 2, "NRTRLabelDecode": n + 3}
+        arch["Head"]["out_channels_list"] = lists
+    else:
+        arch["Head"]["out_channels"] = n
+
+
 def _ref_names(job: dict[str, Any]) -> None:
     import paddle
     from ppocr.modeling.architectures import build_model
@@ -97,15 +121,7 @@ def _ref_names(job: dict[str, Any]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for key, item in job["models"].items():
         arch = json.loads(json.dumps(item["architecture"]))
-        if arch["Head"]["name"] == "MultiHead":
-            n = item["num_classes"]
-            arch["Head"]["out_channels_list"] = {
-                "CTCLabelDecode": n,
-                "SARLabelDecode": n + 2,
-                "NRTRLabelDecode": n + 3,
-            }
-        else:
-            arch["Head"]["out_channels"] = item["num_classes"]
+        _ref_classes(arch, item["num_classes"])
         paddle.seed(0)
         model = build_model(arch)
         params = {k: [int(d) for d in v.shape] for k, v in model.state_dict().items()}
@@ -138,7 +154,7 @@ def _ref_predict(job: dict[str, Any]) -> None:
     config["Global"]["checkpoints"] = job["weights"]
     config["Global"]["pretrained_model"] = None
     postprocess = build_post_process(config["PostProcess"], config["Global"])
-    config["Architecture"]["Head"]["out_channels"] = len(postprocess.character)
+    _ref_classes(config["Architecture"], len(postprocess.character))
     model = build_model(config["Architecture"])
     load_model(config, model, model_type="rec")
     model.eval()
@@ -165,7 +181,7 @@ def _ref_init(job: dict[str, Any]) -> None:
     paddle.seed(0)
     config = yaml.safe_load(Path(job["config"]).read_text(encoding="utf-8"))
     postprocess = build_post_process(config["PostProcess"], config["Global"])
-    config["Architecture"]["Head"]["out_channels"] = len(postprocess.character)
+    _ref_classes(config["Architecture"], len(postprocess.character))
     model = build_model(config["Architecture"])
     make_decisive(model, np.load(job["inputs"])[:16])
     paddle.save(model.state_dict(), job["weights"] + ".pdparams")
@@ -228,6 +244,9 @@ def name_models(ref_src: Path) -> dict[str, dict[str, Any]]:
         "svtr_lcnet_v4": ours / "svtr_lcnet_v4.yml",
         "ppocrv3_multihead": theirs / "PP-OCRv3" / "en_PP-OCRv3_rec.yml",
         "ppocrv4_multihead": theirs / "PP-OCRv4" / "en_PP-OCRv4_rec.yml",
+        "svtrv2": theirs / "SVTRv2" / "rec_svtrv2_ch.yml",
+        "repsvtr": theirs / "SVTRv2" / "rec_repsvtr_ch.yml",
+        "pphgnet_small": theirs / "PP-OCRv4" / "ch_PP-OCRv4_rec_hgnet.yml",
     }
     models = {}
     for key, path in sources.items():
@@ -237,8 +256,20 @@ def name_models(ref_src: Path) -> dict[str, dict[str, Any]]:
         where = "PaddleOCR" if path.is_relative_to(ref_src) else "ppocr_lite"
         rel = path.relative_to(ref_src if where == "PaddleOCR" else ROOT)
         source = f"{where} {rel}"
+        if key in ("svtrv2", "repsvtr", "pphgnet_small"):
+            arch = ctc_branch(arch)
+            source += ", the CTC branch of its MultiHead as Neck/Head"
         models[key] = {"architecture": arch, "num_classes": NUM_CLASSES, "source": source}
     return models
+
+
+def ctc_branch(arch: dict[str, Any]) -> dict[str, Any]:
+    """A MultiHead architecture's CTC branch as its own Neck and Head (the fixtures' form)."""
+    branch = next(h["CTCHead"] for h in arch["Head"]["head_list"] if "CTCHead" in h)
+    neck = dict(branch["Neck"])
+    neck = {"name": "SequenceEncoder", "encoder_type": neck.pop("name"), **neck}
+    rest = {k: v for k, v in arch.items() if k not in ("Neck", "Head")}
+    return {**rest, "Neck": neck, "Head": {"name": "CTCHead", **branch["Head"]}}
 
 
 def dump_names(out_dir: Path, ref_src: Path) -> None:
@@ -256,7 +287,11 @@ def dump_names(out_dir: Path, ref_src: Path) -> None:
 MODELS = {
     "crnn_mv3": ("rec_mv3_none_bilstm_ctc.yml", "CRNN MobileNetV3-large x0.5 + BiLSTM"),
     "svtr_tiny": ("rec_svtrnet.yml", "SVTR-Tiny"),
+    "svtrv2": ("SVTRv2/rec_svtrv2_ch.yml", "SVTRv2 + MultiHead (CTC, NRTR guide)"),
+    "repsvtr": ("SVTRv2/rec_repsvtr_ch.yml", "RepSVTR + MultiHead (CTC, NRTR guide)"),
+    "pphgnet_small": ("PP-OCRv4/ch_PP-OCRv4_rec_hgnet.yml", "PP-OCRv4 server: PPHGNet_small"),
 }
+UNTRAINED = ("svtrv2", "repsvtr", "pphgnet_small")  # multi-scale sampler: decisive only
 
 
 def paddleocr_config(model: str, data: dict[str, Path], args: argparse.Namespace) -> dict[str, Any]:
@@ -264,7 +299,8 @@ def paddleocr_config(model: str, data: dict[str, Path], args: argparse.Namespace
 
     SVTR-Tiny: PaddleOCR's file puts a TPS rectifier (STN_ON, not in ppocr_lite) in front of a
     64x256 input; without it the backbone's 32x100 is the input, and SVTRRecAug (not in
-    ppocr_lite) is dropped. Nothing else is changed.
+    ppocr_lite) is dropped. SVTRv2, RepSVTR, PPHGNet_small: the Eval section reads the LMDB
+    (PaddleOCR's file lists them); nothing else is changed.
     """
     import yaml
 
@@ -274,6 +310,9 @@ def paddleocr_config(model: str, data: dict[str, Path], args: argparse.Namespace
     g.update(eval_batch_step=[0, 100000], character_dict_path=str(DATA / "vi_dict.txt"))
     g.update(use_space_char=True, max_text_length=25, cal_metric_during_train=False)
     for section, key in (("Train", "train"), ("Eval", "val")):
+        if section == "Eval" and model in UNTRAINED:
+            cfg[section]["dataset"].pop("label_file_list")
+            cfg[section]["dataset"]["name"] = "LMDBDataSet"
         cfg[section]["dataset"]["data_dir"] = str(data[key])
         cfg[section]["loader"].update(num_workers=0, batch_size_per_card=args.batch_size)
     cfg["Train"]["loader"]["shuffle"] = True
@@ -351,21 +390,44 @@ def preprocess(cfg: dict[str, Any], images: list[bytes]) -> Any:
     return np.stack([apply_transforms({"image": raw, "label": ""}, ops)["image"] for raw in images])
 
 
-def tool_texts(
-    python: str, cwd: Path, cfg_path: Path, weights: Path, folder: Path, out: Path
-) -> dict[str, str]:
-    """``tools/infer_rec.py`` of one side over a folder: {file name: text}."""
+def tool_results(
+    python: str, cwd: Path, cfg_path: Path, weights: Path, folder: Path, out: Path, *extra: str
+) -> dict[str, tuple[str, float]]:
+    """``tools/infer_rec.py`` of one side over a folder: {file name: (text, score)}."""
     opts = [
         f"Global.checkpoints={weights}",
         f"Global.infer_img={folder}",
         f"Global.save_res_path={out}",
+        *extra,
     ]
     cmd = [python, "tools/infer_rec.py", "-c", str(cfg_path), "-o", *opts]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
         raise SystemExit(f"{cwd / 'tools/infer_rec.py'} failed:\n{proc.stderr[-4000:]}")
     rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines() if line]
-    return {Path(row[0]).name: row[1] if len(row) > 1 else "" for row in rows}
+    return {Path(row[0]).name: (row[1], float(row[2])) for row in rows}
+
+
+def resize_op(cfg: dict[str, Any]) -> tuple[int, str, dict[str, Any]]:
+    """The Eval section's resize op: its index, name and arguments."""
+    ops = cfg["Eval"]["dataset"]["transforms"]
+    return next((i, n, op[n]) for i, op in enumerate(ops) for n in op if n.endswith("ResizeImg"))
+
+
+def tool_agreement(
+    mode: str, ours: dict[str, tuple[str, float]], theirs: dict[str, tuple[str, float]],
+    wide: set[str],
+) -> dict[str, Any]:  # fmt: skip
+    """Per-image agreement of the two infer_rec.py outputs (score: within 1e-5)."""
+    same_text = {k for k in ours if ours[k][0] == theirs.get(k, ("\0",))[0]}
+    same = {k for k in same_text if abs(ours[k][1] - theirs[k][1]) <= 1e-5}
+    diffs = [abs(ours[k][1] - theirs[k][1]) for k in ours if k in theirs]
+    return {
+        f"tool_{mode}_text": len(same_text),
+        f"tool_{mode}_text_score": len(same),
+        f"tool_{mode}_text_score_wide": len(same & wide),
+        f"tool_{mode}_max_score_diff": float(max(diffs, default=float("nan"))),
+    }
 
 
 def compare(
@@ -435,9 +497,13 @@ def check_model(
     np.save(work / f"{model}_inputs.npy", inputs)
     ctx = {"ref": ref, "ref_dir": Path(json.loads(found.stdout.strip().splitlines()[-1])),
            "cfg": cfg, "cfg_path": cfg_path, "inputs": inputs,
-           "np_path": work / f"{model}_inputs.npy", "work": work}  # fmt: skip
+           "np_path": work / f"{model}_inputs.npy", "work": work,
+           "skip_tools": args.skip_tools}  # fmt: skip
     figures = []
     for kind in args.kinds:
+        if kind == "trained" and model in UNTRAINED:
+            print(f"{model}: trained checkpoints not made here (multi-scale sampler)")
+            continue
         for source in ("paddleocr", "ppocr_lite"):
             weights, seconds = make_weights(kind, source, ctx, work / f"{model}_{kind}_{source}")
             figures.append(
@@ -466,13 +532,26 @@ def compare_sides(
     )
     target = "ppocr_lite" if source == "paddleocr" else "paddleocr"
     row = compare(f"{model} {kind}: {source} -> {target}", ours, theirs, data["val_labels"])
-    lite_tool = tool_texts(
-        sys.executable, ROOT, ctx["cfg_path"], weights, data["val_dir"], work / "lite_res.txt"
+    return row if ctx["skip_tools"] else row | compare_tools(weights, ctx, data)
+
+
+def compare_tools(weights: Path, ctx: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Each side's ``tools/infer_rec.py`` on the folder; ours as configured and widened."""
+    work, folder = ctx["work"], data["val_dir"]
+    ref_tool = tool_results(
+        ctx["ref"], ctx["ref_dir"], ctx["cfg_path"], weights, folder, work / "ref_res.txt"
     )
-    ref_tool = tool_texts(
-        ctx["ref"], ctx["ref_dir"], ctx["cfg_path"], weights, data["val_dir"], work / "ref_res.txt"
-    )
-    row["tool_level_identical"] = sum(lite_tool[k] == ref_tool.get(k) for k in lite_tool)
+    index, name, resize = resize_op(ctx["cfg"])
+    _, height, width = resize["image_shape"]
+    wide = {k for k, ratio in data["ratios"].items() if ratio > width / height}
+    row = {"tool_images": len(data["ratios"]), "tool_wider_than_trained": len(wide)}
+    widen = f"Eval.dataset.transforms.{index}.{name}.infer_mode=true"
+    modes = (("configured", ()), ("infer_mode", (widen,)),
+             ("infer_mode_b1", (widen, "Global.infer_batch_size=1")))  # fmt: skip
+    for mode, extra in modes:
+        out = work / f"lite_res_{mode}.txt"
+        ours = tool_results(sys.executable, ROOT, ctx["cfg_path"], weights, folder, out, *extra)
+        row |= tool_agreement(mode, ours, ref_tool, wide)
     return row
 
 
@@ -484,8 +563,32 @@ def prepare_data(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     folder.mkdir()
     for i, (raw, _) in enumerate(val):
         (folder / f"{i:04d}.jpg").write_bytes(raw)
+    write_wide_lines(folder, [raw for raw, _ in val], args.wide)
     return {"train": work / "train", "val": work / "val", "val_dir": folder,
-            "val_images": [raw for raw, _ in val], "val_labels": [lab for _, lab in val]}  # fmt: skip
+            "val_images": [raw for raw, _ in val], "val_labels": [lab for _, lab in val],
+            "ratios": image_ratios(folder)}  # fmt: skip
+
+
+def write_wide_lines(folder: Path, images: list[bytes], n: int) -> None:
+    """``n`` long lines for the folder: line i and line i+1 side by side (one height), as PNG."""
+    import cv2
+    import numpy as np
+
+    decoded = [cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR) for raw in images]
+    for i in range(min(n, len(decoded) - 1)):
+        left, right = decoded[i], decoded[i + 1]
+        height = left.shape[0]
+        width = max(1, round(right.shape[1] * height / right.shape[0]))
+        joined = np.concatenate([left, cv2.resize(right, (width, height))], axis=1)
+        cv2.imwrite(str(folder / f"wide_{i:04d}.png"), joined)
+
+
+def image_ratios(folder: Path) -> dict[str, float]:
+    """{file name: width / height} of the images in ``folder``."""
+    import cv2
+
+    shapes = {p.name: cv2.imread(str(p)).shape for p in sorted(folder.iterdir())}
+    return {name: shape[1] / shape[0] for name, shape in shapes.items()}
 
 
 def main() -> None:
@@ -495,6 +598,8 @@ def main() -> None:
     parser.add_argument("--ref-src", type=Path, default=REF_SRC)
     parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=sorted(MODELS))
     parser.add_argument("--images", type=int, default=200, help="validation lines compared")
+    parser.add_argument("--wide", type=int, default=10, help="two-line-wide images for infer_rec")
+    parser.add_argument("--skip-tools", action="store_true", help="same tensors only, no infer_rec")
     parser.add_argument("--train-samples", type=int, default=1600)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=2)
