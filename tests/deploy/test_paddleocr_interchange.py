@@ -28,7 +28,8 @@ DATA = Path("/work/shared/data/vi_synth")
 def test_checkpoints_interchange_with_paddleocr(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
     cmd = [sys.executable, str(ROOT / "bench" / "check_paddleocr_interchange.py")]
-    cmd += ["--images", "40", "--train-samples", "128", "--epochs", "1", "--out", str(out)]
+    cmd += ["--models", "crnn_mv3", "svtr_tiny", "--images", "40", "--train-samples", "128"]
+    cmd += ["--epochs", "1", "--out", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3000, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     rows = json.loads(out.read_text(encoding="utf-8"))
