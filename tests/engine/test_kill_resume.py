@@ -40,7 +40,7 @@ STEPS_PER_EPOCH = 6  # 48 samples, batch 8
 EPOCHS = 20
 PLANNED = EPOCHS * STEPS_PER_EPOCH
 SAVE_EVERY = 1
-KILLS = 6  # the long loop (30+ kills) is bench/kill_loop.py; the suite keeps a short one
+KILLS = 4  # the long loop (30+ kills) is bench/kill_loop.py; the suite keeps a short one
 # Each process is killed after its first "saved" line, once a random delay has passed or it has
 # logged a random number of further steps, whichever comes first. The step cap bounds the
 # progress per kill (at most 1 + 3 + 1 steps: the kills stay within the 120 planned steps on any
