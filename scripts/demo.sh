@@ -14,14 +14,16 @@ echo "== evaluation of $OUT/best_accuracy on demo_data/vi_demo/val"
 echo "== demo_data/infer: prediction | label"
 "$PY" tools/infer_rec.py -c "$CFG" -o Global.checkpoints="$OUT/best_accuracy" \
   Global.infer_img=demo_data/infer Global.save_res_path="$OUT/predicts_rec.txt" > /dev/null
-"$PY" - "$OUT/predicts_rec.txt" demo_data/infer/labels.txt <<'PYEOF'
+"$PY" - "$OUT/predicts_rec.txt" demo_data/infer_labels.txt <<'PYEOF'
 import os, sys
 sys.stdout.reconfigure(errors="backslashreplace")
 with open(sys.argv[2], encoding="utf-8") as f:
     labels = dict(line.rstrip("\n").split("\t", 1) for line in f if "\t" in line)
 with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
-        path, text = line.rstrip("\n").split("\t")[:2]
+        path, text, score = (line.rstrip("\n").split("\t") + ["", ""])[:3]
+        if score.startswith("error:") or text.startswith("error:"):
+            continue
         label = labels.get(os.path.basename(path), "?")
         print(f"{'ok ' if text == label else '   '}{os.path.basename(path)}  {text}  |  {label}")
 PYEOF
