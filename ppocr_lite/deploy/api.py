@@ -80,6 +80,15 @@ def _widen(asked: bool | None, dynamic_width: bool, preprocess_ops: Sequence[Any
     return asked
 
 
+def _check_onnx_precision(asked: str, written: str) -> None:
+    """The ONNX backend runs the folder's graph at the precision it was written in."""
+    if asked not in ("fp32", written):
+        raise ConfigError(
+            f"this folder's ONNX model is {written}: write an {asked} one with "
+            f"tools/export_onnx.py --precision {asked} and give its folder"
+        )
+
+
 class TextRecognizer:
     """A text-line recognizer ready to predict.
 
@@ -93,7 +102,8 @@ class TextRecognizer:
         backend: ``paddle`` (Paddle Inference) or ``onnx`` (onnxruntime over
             ``inference.onnx`` from ``tools/export_onnx.py``).
         use_gpu: Run on the GPU when there is one.
-        precision: ``fp32`` or ``fp16`` (Paddle backend on a GPU).
+        precision: ``fp32`` or ``fp16`` (Paddle backend on a GPU). The ONNX backend runs the
+            folder's own precision (``inference.yml``'s ``Precision``: fp32, fp16 or int8).
         batch_size: Images per model call.
         cpu_threads: Math threads on the CPU (default: all cores, at most 8).
         widen_long_lines: PaddleOCR's ``predict_rec`` rule: a line wider than the trained
@@ -126,9 +136,12 @@ class TextRecognizer:
         if backend == "onnx":
             from ppocr_lite.deploy.onnx_backend import OnnxBackend  # onnxruntime only if asked
 
-            engine: Any = OnnxBackend(model_dir, use_gpu, precision, cpu_threads)
+            _check_onnx_precision(precision, spec.precision)
+            engine: Any = OnnxBackend(model_dir, use_gpu, spec.precision, cpu_threads)
+            precision = spec.precision
         else:
             engine = PaddleInferenceBackend(model_dir, use_gpu, precision, cpu_threads)
+        self.precision = precision
         decode = _FolderDecode(spec, charset)
         self._start(Preprocess(ops, widen), per_batch(engine.run), decode, batch_size)
 

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ppocr_lite.deploy.layout import check_precision, default_threads, model_files
+from ppocr_lite.deploy.layout import default_threads, model_files
 from ppocr_lite.deploy.spec import ONNX_FILE
 from ppocr_lite.errors import ConfigError
 
@@ -90,7 +90,7 @@ class OnnxBackend:
     Args:
         model_dir: Inference folder holding ``inference.onnx`` (or the .onnx file itself).
         use_gpu: Use the CUDA execution provider when onnxruntime has one.
-        precision: Only ``fp32`` (the exported graph is fp32).
+        precision: Of the graph (``Precision`` of ``inference.yml``): fp32, fp16 or int8.
         cpu_threads: Intra-op threads on the CPU (default: ``default_threads()``).
     """
 
@@ -101,9 +101,6 @@ class OnnxBackend:
         precision: str = "fp32",
         cpu_threads: int | None = None,
     ) -> None:
-        check_precision(precision)
-        if precision != "fp32":
-            raise ConfigError("the ONNX backend runs fp32; use --backend paddle for fp16 on a GPU")
         ort = _require("onnxruntime")
         path = Path(model_dir)
         path = path / ONNX_FILE if path.is_dir() else path
@@ -112,6 +109,10 @@ class OnnxBackend:
         options = ort.SessionOptions()
         options.intra_op_num_threads = cpu_threads or default_threads()
         options.log_severity_level = 3  # paddle2onnx leaves unused initializers: not errors
+        if precision == "fp16" and not use_gpu:
+            # onnxruntime's CPU layout pass (NCHWc, in ORT_ENABLE_ALL) crashes the process on
+            # FP16 convolution graphs; the CPU runs them only to check them.
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         providers = ["CPUExecutionProvider"]
         if use_gpu and "CUDAExecutionProvider" in ort.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")

@@ -45,6 +45,8 @@ class DeploySpec:
         characters: The dictionary itself, for folders exported by PaddleOCR (no dict file).
         transforms: The Eval transforms (``PreProcess.transform_ops`` of the file), from which
             the predictors build their preprocessing.
+        precision: Of the ONNX graph: ``fp32``, or ``fp16`` / ``int8`` for a folder written by
+            ``tools/export_onnx.py --precision`` (its ``Precision`` section).
     """
 
     algorithm: str
@@ -58,6 +60,7 @@ class DeploySpec:
     custom_dict: bool = True
     characters: tuple[str, ...] = ()
     transforms: tuple[Any, ...] = ()
+    precision: str = "fp32"
 
     def charset(self, model_dir: str | Path | None = None) -> Charset:
         """The charset, reading ``dict_file`` relative to ``model_dir`` when given."""
@@ -116,6 +119,7 @@ def write_spec(spec: DeploySpec, cfg: Mapping[str, Any], model_dir: Path) -> Pat
     deploy["image_shape"] = list(spec.image_shape)
     deploy.pop("characters")  # the dictionary is the file beside it
     deploy.pop("transforms")  # PreProcess holds them
+    deploy.pop("precision")  # a Precision section, written by tools/export_onnx.py
     doc = {
         "Global": {"model_name": spec.algorithm},
         "PreProcess": {"transform_ops": [*transforms, {"KeepKeys": {"keep_keys": ["image"]}}]},
@@ -164,8 +168,9 @@ def read_spec(model_dir: str | Path) -> DeploySpec:
     if not path.is_file():
         raise ConfigError(f"{path} not found: export the model with tools/export_model.py first")
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    precision = str((doc.get("Precision") or {}).get("name", "fp32"))
     if "Deploy" not in doc:
-        return _from_paddleocr(doc)
+        return dataclasses.replace(_from_paddleocr(doc), precision=precision)
     ops = _preprocess_ops(doc)
     try:
         deploy = dict(doc["Deploy"])
@@ -174,6 +179,6 @@ def read_spec(model_dir: str | Path) -> DeploySpec:
             deploy["image_shape"] = old["image_shape"]
             deploy["dynamic_width"] = old["dynamic_width"]
         deploy["image_shape"] = tuple(int(v) for v in deploy["image_shape"])
-        return DeploySpec(transforms=ops, **deploy)
+        return DeploySpec(transforms=ops, precision=precision, **deploy)
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: malformed Deploy section ({exc})") from None
