@@ -31,6 +31,6 @@ cat <<TXT
 == next steps
   evaluate:  $PY tools/eval.py -c $CFG -o Global.checkpoints=$OUT/best_accuracy
   recognise: $PY tools/infer_rec.py -c $CFG -o Global.checkpoints=$OUT/best_accuracy Global.infer_img=demo_data/infer
-  resume:    $PY tools/train.py -c $CFG -o Global.checkpoints=$OUT/latest Global.epoch_num=12
+  resume:    $PY tools/train.py -c $CFG -o Global.checkpoints=$OUT/latest Global.epoch_num=6
   report:    $PY tools/report_card.py $OUT
 TXT
