@@ -7,9 +7,8 @@ from pathlib import Path
 import paddle
 import pytest
 
-from ppocr_lite.checkpoint.files import read_state
-from ppocr_lite.checkpoint.files import read_states
-from ppocr_lite.checkpoint.load import load_matching
+from ppocr_lite.checkpoint.files import read_state, read_states
+from ppocr_lite.checkpoint.load import check_head_size, load_matching
 from ppocr_lite.checkpoint.manager import CheckpointManager
 from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.errors import CheckpointError, ConfigError
@@ -115,8 +114,6 @@ def test_mixed_set_is_refused(tmp_path: Path) -> None:
 
 
 def test_head_size_mismatch_is_an_error_with_both_sizes(tmp_path: Path) -> None:
-    from ppocr_lite.checkpoint.load import check_head_size
-
     class Net(paddle.nn.Layer):
         def __init__(self, n: int) -> None:
             super().__init__()
