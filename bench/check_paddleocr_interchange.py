@@ -358,8 +358,8 @@ def lite_predict(cfg: dict[str, Any], weights: Path, inputs: Any) -> tuple[Any, 
     """ppocr_lite: the model of ``cfg`` with ``weights`` on preprocessed tensors."""
     import paddle
 
+    from ppocr_lite.checkpoint.load import load_weights
     from ppocr_lite.config.validate import check_config
-    from ppocr_lite.deploy.weights import load_weights
     from ppocr_lite.engine.components import build_components
 
     paddle.set_device("cpu")

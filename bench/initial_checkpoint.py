@@ -21,12 +21,12 @@ def initial_checkpoint(config: str | Path, save_dir: str | Path, overrides: Sequ
     """Build the model of ``config`` (with ``overrides``) and save it as ``save_dir/latest``."""
     import paddle
 
+    from ppocr_lite.checkpoint.manager import CheckpointManager
+    from ppocr_lite.checkpoint.state import TrainState
     from ppocr_lite.config.load import load_config
     from ppocr_lite.config.overrides import apply_overrides
     from ppocr_lite.config.validate import check_config
-    from ppocr_lite.engine.checkpoint import CheckpointManager
     from ppocr_lite.engine.components import build_components
-    from ppocr_lite.engine.state import TrainState
 
     cfg = apply_overrides(load_config(config), list(overrides))
     paddle.seed(0)

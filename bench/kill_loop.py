@@ -138,7 +138,8 @@ class Checker:
         ).optimizer
 
     def unloadable(self, out: Path) -> list[str]:
-        from ppocr_lite.engine.checkpoint import CheckpointManager, strip_suffix
+        from ppocr_lite.checkpoint.files import strip_suffix
+        from ppocr_lite.checkpoint.manager import CheckpointManager
 
         bad = []
         for params in sorted(out.glob("*.pdparams")):
@@ -177,10 +178,10 @@ def _alive(pid: str) -> bool:
 
 
 def latest_step(out: Path) -> int:
-    from ppocr_lite.engine.checkpoint import CheckpointManager
+    from ppocr_lite.checkpoint.files import read_state
 
     try:
-        return CheckpointManager.read_state(out / "latest").global_step
+        return read_state(out / "latest").global_step
     except Exception:  # noqa: BLE001 - none yet, or unreadable (counted by the checker)
         return -1
 

@@ -26,9 +26,9 @@ from pathlib import Path
 # Run from a checkout without installing: make the repository importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from ppocr_lite.checkpoint.files import params_path, strip_suffix  # noqa: E402
+from ppocr_lite.checkpoint.safe_pickle import load_paddle_file  # noqa: E402
 from ppocr_lite.cli import run_tool  # noqa: E402
-from ppocr_lite.deploy.layout import strip_suffix  # noqa: E402
-from ppocr_lite.utils.safe_pickle import load_paddle_file  # noqa: E402
 
 
 def main() -> None:
@@ -41,14 +41,13 @@ def main() -> None:
     args = p.parse_args()
     import paddle  # after --help
 
-    from ppocr_lite.deploy.convert import to_layout, to_paddleocr_multihead
-    from ppocr_lite.deploy.weights import read_weights
+    from ppocr_lite.checkpoint.layouts import to_layout, to_paddleocr_multihead
 
+    state = load_paddle_file(params_path(args.input, "input"))
     if args.source == "paddleocr":
-        state = load_paddle_file(f"{strip_suffix(args.input)}.pdparams")
         state, report = to_layout(state, args.multihead, args.submodel)
     else:
-        state, report = read_weights(args.input, multihead=False)
+        state, report = to_layout(state, multihead=False)
         if args.multihead:
             state = to_paddleocr_multihead(state)
     out = Path(f"{strip_suffix(args.output)}.pdparams")

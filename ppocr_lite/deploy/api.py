@@ -20,6 +20,7 @@ from typing import Any
 import paddle
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.validate import check_config
@@ -39,7 +40,6 @@ from ppocr_lite.deploy.pipeline import (
 from ppocr_lite.deploy.preprocess import Preprocess, build_ops, can_widen
 from ppocr_lite.deploy.spec import DeploySpec, eval_transforms, input_shape, read_spec
 from ppocr_lite.deploy.static import ModelRunner
-from ppocr_lite.deploy.weights import load_weights
 from ppocr_lite.engine.components import build_components, select_device
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import POSTPROCESSES

@@ -13,6 +13,7 @@ import paddle
 from paddle import nn
 from paddle.static import InputSpec
 
+from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.deploy.backends import PaddleInferenceBackend
 from ppocr_lite.deploy.spec import (
@@ -24,7 +25,6 @@ from ppocr_lite.deploy.spec import (
     write_dict,
     write_spec,
 )
-from ppocr_lite.deploy.weights import load_weights
 from ppocr_lite.engine.components import Components, build_components
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling import reparameterize

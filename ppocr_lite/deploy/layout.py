@@ -37,15 +37,6 @@ def prune_cache(root: Path, keep: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def strip_suffix(path: str | Path) -> Path:
-    """``out/latest.pdparams`` or ``out/latest`` -> ``out/latest``."""
-    text = str(path)
-    for ext in (".pdparams", ".pdopt", ".states"):
-        if text.endswith(ext):
-            return Path(text[: -len(ext)])
-    return Path(text)
-
-
 def default_threads() -> int:
     """CPU threads for one predictor: all cores, at most 8 (more rarely helps a small model)."""
     return max(1, min(8, os.cpu_count() or 1))

@@ -35,9 +35,10 @@ from typing import Any
 import numpy as np
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.checkpoint.files import strip_suffix
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
-from ppocr_lite.deploy.layout import cache_dir, prune_cache, strip_suffix
+from ppocr_lite.deploy.layout import cache_dir, prune_cache
 from ppocr_lite.deploy.openvino_backend import openvino_installed
 from ppocr_lite.deploy.pipeline import Runner, per_batch
 from ppocr_lite.deploy.spec import ONNX_FILE

@@ -4,53 +4,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import paddle
 
+from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.deploy import onnx_cache
 from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
-from ppocr_lite.deploy.layout import strip_suffix
 from ppocr_lite.deploy.pipeline import per_batch
 from ppocr_lite.deploy.static import ModelRunner
-from ppocr_lite.deploy.weights import read_weights_for
-from ppocr_lite.engine.checkpoint import check_head_size
 from ppocr_lite.engine.components import Components, build_components, select_device
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate
 from ppocr_lite.engine.samples import SampleResult, with_sample_fields, write_tsv
-from ppocr_lite.errors import ConfigError
 
 logger = logging.getLogger("ppocr_lite")
-
-
-def load_weights(components: Components, path: str | None) -> None:
-    """Load a checkpoint's weights for evaluation/inference; the head must fit the dictionary.
-
-    Raises:
-        ConfigError: if no checkpoint is given or found, or its head size differs.
-    """
-    if not path:
-        raise ConfigError(
-            "Global.checkpoints is not set: give the weights, e.g. -o Global.checkpoints=output/rec/best_accuracy"
-        )
-    params = Path(f"{strip_suffix(path)}.pdparams")
-    if not params.is_file():
-        raise ConfigError(f"Global.checkpoints: {params} not found")
-    weights, _ = read_weights_for(params, components.model)  # PaddleOCR layouts converted
-    check_head_size(weights, components.model, str(params), strict_keys=True)
-    components.model.set_state_dict(weights)
-    components.model.eval()
-    logger.info("loaded %s", params)
 
 
 def _prepare(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Components:
     tune_cpu_math(select_device(gcfg.use_gpu))  # before the first matrix multiplication
     components = build_components(cfg, gcfg)
-    load_weights(components, gcfg.checkpoints or gcfg.pretrained_model)
+    load_weights(components.model, gcfg.checkpoints or gcfg.pretrained_model)
     return components
 
 

@@ -1,4 +1,4 @@
-"""Resuming a run: config diff, refusal of model-changing edits, weights-only starts."""
+"""Resuming a run: config diff, refusal of model-changing edits, the position in the epoch."""
 
 from __future__ import annotations
 
@@ -7,19 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.config.load import dump_config
 from ppocr_lite.config.saved import SAVED_CONFIG, resume_config_name
-from ppocr_lite.deploy.convert import fit_to_model
-from ppocr_lite.engine.checkpoint import (
-    CheckpointManager,
-    head_classes,
-    load_matching,
-    strip_suffix,
-)
-from ppocr_lite.engine.head_transfer import remap_head
-from ppocr_lite.engine.state import TrainState
 from ppocr_lite.errors import ConfigError
-from ppocr_lite.utils.safe_pickle import load_paddle_file
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -94,31 +85,6 @@ def record_config(
     header = "".join(f"# changed: {line}\n" for line in diff or [])
     target.write_text(header + dump_config(dict(cfg)), encoding="utf-8")
     logger.info("config written to %s", target)
-
-
-def load_pretrained(path: str, model: Any, charset: list[str]) -> None:
-    """Weights only. With another dictionary (known from the checkpoint's .states) the head is
-    re-indexed by character; every tensor that still does not fit is listed and skipped."""
-    prefix = strip_suffix(path)
-    params = Path(f"{prefix}.pdparams")
-    if not params.is_file():
-        raise ConfigError(f"Global.pretrained_model: {params} not found")
-    try:
-        # PaddleOCR's MultiHead / Distillation layouts are converted first (one log line).
-        weights, _ = fit_to_model(load_paddle_file(params), model.state_dict(), str(params))
-    except KeyError as exc:
-        raise ConfigError(f"Global.pretrained_model: {params}: {exc}") from None
-    old_chars = CheckpointManager.read_state(prefix).charset
-    if old_chars and old_chars != charset:
-        weights, moved = remap_head(weights, model.state_dict(), old_chars, charset)
-        logger.info("pretrained %s: %s", path, moved.summary())
-    elif not old_chars and head_classes(weights) != head_classes(model.state_dict()):
-        logger.warning(
-            "pretrained %s has no dictionary record (.states): its head cannot be matched by "
-            "character and is skipped",
-            path,
-        )
-    logger.info("pretrained weights from %s: %s", path, load_matching(weights, model).summary())
 
 
 def reposition(state: TrainState, samples_per_step: int, batches_per_epoch: int) -> None:

@@ -9,6 +9,11 @@ from typing import Any
 
 import paddle
 
+from ppocr_lite.checkpoint.files import checkpoint_exists, read_state
+from ppocr_lite.checkpoint.intact import resumable
+from ppocr_lite.checkpoint.load import load_weights
+from ppocr_lite.checkpoint.manager import CheckpointManager
+from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.config.resolve import main_indicator, save_dir, second_indicator
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.check import check_data_at_start
@@ -16,19 +21,13 @@ from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.data.workers import remove_dead_segments
 from ppocr_lite.engine import distributed, schedule
 from ppocr_lite.engine.amp import Amp
-from ppocr_lite.engine.checkpoint import (
-    CheckpointManager,
-)
 from ppocr_lite.engine.components import Components, build_components, select_device
-from ppocr_lite.engine.intact import resumable
 from ppocr_lite.engine.logging import MetricsWriter, setup_logger
 from ppocr_lite.engine.resume import (
     check_resume_compatible,
-    load_pretrained,
     record_config,
     reposition,
 )
-from ppocr_lite.engine.state import TrainState
 from ppocr_lite.engine.trainer import Trainer, TrainParts
 from ppocr_lite.optim import build_optimizer
 from ppocr_lite.registry import LOSSES
@@ -42,7 +41,7 @@ def _resume_path(gcfg: GlobalConfig) -> str | None:
     if gcfg.checkpoints:
         return resumable(gcfg.checkpoints)
     latest = Path(save_dir(gcfg)) / "latest"
-    if gcfg.auto_resume and CheckpointManager.exists(latest):
+    if gcfg.auto_resume and checkpoint_exists(latest):
         logger.info("auto_resume: found %s", latest)
         return resumable(str(latest))
     return None
@@ -56,7 +55,7 @@ def _restore(
     path, model, diff = _resume_path(gcfg), parts.components.model, None
     if path:
         # Refuse a changed dictionary or architecture by name before touching any weights.
-        check_resume_compatible(CheckpointManager.read_state(path), cfg, charset)
+        check_resume_compatible(read_state(path), cfg, charset)
         state = parts.ckpt.resume(path, model, parts.bundle.optimizer, parts.main_indicator)
         diff = check_resume_compatible(state, cfg, charset)
         for line in diff:
@@ -78,7 +77,7 @@ def _restore(
     else:
         state = TrainState()
         if gcfg.pretrained_model:
-            load_pretrained(gcfg.pretrained_model, model, charset)
+            load_weights(model, gcfg.pretrained_model, purpose="pretrained", charset=charset)
     _, world_size = distributed.world()
     loader = parts.train_loader
     reposition(state, loader.cfg.batch_size_per_card * world_size, loader.batches_per_epoch())

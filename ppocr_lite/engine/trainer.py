@@ -11,16 +11,16 @@ from typing import Any
 
 import paddle
 
+from ppocr_lite.checkpoint.manager import CheckpointManager
+from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.engine import distributed, schedule
 from ppocr_lite.engine.amp import Amp
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate, target_texts
 from ppocr_lite.engine.host_memory import HeapTrimmer
 from ppocr_lite.engine.logging import MetricsWriter, format_eta
 from ppocr_lite.engine.meters import BadSamples, StepTimer
-from ppocr_lite.engine.state import TrainState
 from ppocr_lite.engine.stop import SignalStop, StopTraining
 from ppocr_lite.errors import DataError
 

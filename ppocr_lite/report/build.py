@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.checkpoint.files import checkpoint_exists, read_state, strip_suffix
 from ppocr_lite.config.schema import GlobalConfig
-from ppocr_lite.deploy.layout import strip_suffix
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.report import load_run
 from ppocr_lite.engine.samples import SampleResult, read_tsv
 from ppocr_lite.errors import ConfigError
@@ -94,8 +93,8 @@ def _finite(points: list[tuple[int, float]]) -> list[list[float]]:
 
 def _meta(gcfg: GlobalConfig, checkpoint: str | None, request: ReportRequest) -> dict[str, Any]:
     meta: dict[str, Any] = {"checkpoint": checkpoint or "", "step": ""}
-    if checkpoint and CheckpointManager.exists(checkpoint):
-        meta["step"] = CheckpointManager.read_state(checkpoint).global_step
+    if checkpoint and checkpoint_exists(checkpoint):
+        meta["step"] = read_state(checkpoint).global_step
     meta["source"] = f"TSV {request.tsv}" if request.tsv else "Eval set"
     meta["date"] = datetime.datetime.now().isoformat(timespec="seconds")
     return meta

@@ -9,6 +9,7 @@ import pytest
 
 from bench.harness import logs
 from bench.harness.report import Figure, Target, cpu_peak, format_table
+from ppocr_lite.checkpoint.files import checkpoint_exists, read_state
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import parse_global
@@ -157,11 +158,10 @@ def test_whole_process_tools_get_their_own_round_count() -> None:
 
 def test_initial_checkpoint_loads(tmp_path: Path) -> None:
     from bench.initial_checkpoint import initial_checkpoint
-    from ppocr_lite.engine.checkpoint import CheckpointManager
 
     from ..conftest import SMALL_CONFIG, VI_DICT
 
     prefix = initial_checkpoint(SMALL_CONFIG, tmp_path, [f"Global.character_dict_path={VI_DICT}"])
     assert prefix == tmp_path / "latest" and (tmp_path / "latest.pdparams").is_file()
-    assert CheckpointManager.exists(prefix)  # complete and its digests match
-    assert CheckpointManager.read_state(prefix).global_step == 0
+    assert checkpoint_exists(prefix)  # complete and its digests match
+    assert read_state(prefix).global_step == 0

@@ -17,13 +17,13 @@ import pytest
 import yaml
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.checkpoint.files import read_state
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.data.base import SampleKey
 from ppocr_lite.data.check import check_data_at_start, clearly_over
 from ppocr_lite.data.lmdb_dataset import LMDBDataSet
 from ppocr_lite.data.lmdb_writer import write_lmdb
 from ppocr_lite.data.transforms import build_transforms
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.meters import BadSamples
 from ppocr_lite.errors import DataError
 
@@ -161,7 +161,7 @@ def test_one_epoch_logs_exactly_the_planted_counts(
     assert trains and all(
         e["skipped"][r] <= PLANTED[r] for e in trains for r in e["skipped"]
     )  # running counts of the epoch, never more than planted
-    assert CheckpointManager.read_state(out / "latest").global_step == 13  # 200 / 16 -> 13
+    assert read_state(out / "latest").global_step == 13  # 200 / 16 -> 13
     log = (out / "train.log").read_text("utf-8")
     assert "epoch 1 skipped samples: bad_image=10, empty_label=2, label_too_long=2, " in log
     assert all(f"{c!r}x{n}" in log for c, n in UNKNOWN_CHARS.items())

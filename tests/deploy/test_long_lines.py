@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from ppocr_lite import TextRecognizer
+from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.config.validate import check_config
@@ -28,7 +29,7 @@ from ppocr_lite.data.transforms import apply_transforms
 from ppocr_lite.deploy import onnx_cache
 from ppocr_lite.deploy.files import inference_ops
 from ppocr_lite.engine.components import build_components
-from ppocr_lite.engine.inference import evaluate_checkpoint, infer_images, load_weights
+from ppocr_lite.engine.inference import evaluate_checkpoint, infer_images
 from ppocr_lite.engine.samples import SampleResult, read_tsv
 
 from ..conftest import ROOT, make_labels, render_line
@@ -77,7 +78,7 @@ def _config(exported: Exported, tmp_path: Path, lines: list[tuple[bytes, str]]) 
 def _one_at_a_time(cfg: dict[str, Any], lines: list[tuple[bytes, str]]) -> list[tuple[str, float]]:
     gcfg = check_config(cfg, "long lines", sections=(), optional=())
     parts = build_components(cfg, gcfg)
-    load_weights(parts, gcfg.checkpoints)
+    load_weights(parts.model, gcfg.checkpoints)
     ops = inference_ops(cfg, parts.charset, gcfg)
     out = []
     for data, _ in lines:

@@ -241,8 +241,8 @@ def test_export_converts_a_multihead_file(
 def test_own_checkpoint_resumes_its_optimizer_in_a_process_that_numbered_layers_anew(
     tmp_path: Path, multihead_arch: dict[str, Any]
 ) -> None:
-    from ppocr_lite.engine.checkpoint import CheckpointManager
-    from ppocr_lite.engine.state import TrainState
+    from ppocr_lite.checkpoint.manager import CheckpointManager
+    from ppocr_lite.checkpoint.state import TrainState
 
     paddle.seed(3)
     model = build_model(multihead_arch, NUM_CLASSES)

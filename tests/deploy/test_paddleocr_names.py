@@ -19,8 +19,8 @@ import numpy as np
 import paddle
 import pytest
 
-from ppocr_lite.deploy.convert import detect_layout, to_paddleocr_multihead, to_ppocr_lite
-from ppocr_lite.deploy.weights import load_weights
+from ppocr_lite.checkpoint.layouts import detect_layout, to_paddleocr_multihead, to_ppocr_lite
+from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.modeling import build_model
 from ppocr_lite.registry import HEADS
 
@@ -105,7 +105,7 @@ def test_a_multihead_or_distillation_file_loads_and_predicts_the_same(tmp_path: 
         paddle.seed(1)
         fresh = build_model(arch, num_classes=30)
         report = load_weights(fresh, tmp_path / prefix)
-        assert report.layout == layout
+        assert report.conversion.layout == layout
         with paddle.no_grad():
             np.testing.assert_allclose(fresh(x).numpy(), want, rtol=1e-5, atol=1e-6)
 
@@ -134,12 +134,12 @@ def test_ctc_only_weights_load_into_a_multihead_model_and_back(tmp_path: Path) -
     ctc.eval()
     paddle.save(ctc.state_dict(), str(tmp_path / "ctc.pdparams"))
     multi = build_model(multi_arch, num_classes=30)
-    assert load_weights(multi, tmp_path / "ctc").layout.endswith("into MultiHead")
+    assert load_weights(multi, tmp_path / "ctc").conversion.layout.endswith("into MultiHead")
     x = paddle.uniform([2, 3, 48, 160], min=-1, max=1, seed=1)
     with paddle.no_grad():
         np.testing.assert_allclose(multi(x).numpy(), ctc(x).numpy(), rtol=1e-5, atol=1e-6)
     paddle.save(multi.state_dict(), str(tmp_path / "multi.pdparams"))
     again = build_model(ctc_architecture(multi_arch), num_classes=30)
-    assert load_weights(again, tmp_path / "multi").layout == "paddleocr_multihead"
+    assert load_weights(again, tmp_path / "multi").conversion.layout == "paddleocr_multihead"
     with paddle.no_grad():
         np.testing.assert_allclose(again(x).numpy(), ctc(x).numpy(), rtol=1e-5, atol=1e-6)

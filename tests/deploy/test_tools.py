@@ -91,7 +91,7 @@ def test_convert_checkpoint_from_a_paddleocr_multihead_file(tmp_path: Path) -> N
     import numpy as np
     import paddle
 
-    from ppocr_lite.deploy.convert import to_paddleocr_multihead
+    from ppocr_lite.checkpoint.layouts import to_paddleocr_multihead
     from ppocr_lite.modeling import build_model
 
     arch = {

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from ppocr_lite.engine.checkpoint import CheckpointManager
+from ppocr_lite.checkpoint.files import read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def test_two_process_training_on_cpu(tiny_config: dict[str, Any], tmp_path: Path
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:] + logs[-3000:]
     # 48 samples, batch 8 per card, 2 cards, drop_last: 3 steps per epoch.
-    assert CheckpointManager.read_state(out / "latest").global_step == 3
+    assert read_state(out / "latest").global_step == 3
     log = (out / "train.log").read_text(encoding="utf-8")
     # Only rank 0 writes the log file: every step's line appears once.
     assert log.count("global_step: 2,") == 1

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import paddle
 
+from ppocr_lite.checkpoint.files import read_state
 from ppocr_lite.config.schema import parse_global
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.run import prepare_training
 
 from ..conftest import small_config
@@ -68,7 +68,7 @@ def test_sigint_saves_latest_and_exits_130(tiny_lmdb: dict[str, Any], tmp_path: 
     assert code == 128 + signal.SIGINT, rest  # a stopped run, not a finished one
     assert took < 10, f"took {took:.1f} s to stop"
     assert "saving latest and exiting" in rest and "saved " in rest
-    state = CheckpointManager.read_state(out / "latest")
+    state = read_state(out / "latest")
     assert 3 <= state.global_step < 50 * 6
     assert state.global_step == events(out, "train")[-1]["global_step"]  # no trained step lost
 
@@ -106,7 +106,7 @@ def test_early_stop_after_patience(tiny_lmdb: dict[str, Any], tmp_path: Path) ->
     assert len(evals) - 1 - last_best == patience
     assert state.global_step == evals[-1]["global_step"] < 10 * 6
     assert state.evals_since_best == patience
-    assert CheckpointManager.read_state(out / "latest").global_step == state.global_step
+    assert read_state(out / "latest").global_step == state.global_step
     assert "early stop" in (out / "train.log").read_text(encoding="utf-8")
 
 
@@ -141,7 +141,7 @@ def test_nan_guard_skips_then_stops(tiny_lmdb: dict[str, Any], tmp_path: Path) -
     log = (out / "train.log").read_text(encoding="utf-8")
     assert "non-finite loss nan at step 2: update skipped (1 in a row)" in log
     assert "lower the learning rate" in log
-    saved = CheckpointManager.read_state(out / "latest")
+    saved = read_state(out / "latest")
     # The batch that ended the run (call 9, batch 3 of epoch 2) is not counted as done: a
     # resume, with a lower learning rate, tries it again.
     assert (saved.global_step, saved.epoch, saved.epoch_step) == (4, 2, 2)

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ppocr_lite.engine.checkpoint import CheckpointManager
-from ppocr_lite.engine.head_transfer import remap_head
+from ppocr_lite.checkpoint.files import read_state
+from ppocr_lite.checkpoint.head_transfer import remap_head
 from ppocr_lite.optim.build import build_lr_fn
 
 from ..tools.test_train_eval_infer import run_tool, write_cfg
@@ -28,8 +28,8 @@ def test_resume_with_new_batch_size_lr_and_eval_interval(
     tiny_config["Global"].update(print_batch_step=1, eval_batch_step=[0, 3])
     first = write_cfg(tiny_config, tmp_path / "a.yml")
     assert run_tool("train.py", first).returncode == 0
-    before = CheckpointManager.read_state(out / "best_accuracy")
-    assert CheckpointManager.read_state(out / "latest").global_step == 6
+    before = read_state(out / "best_accuracy")
+    assert read_state(out / "latest").global_step == 6
 
     edited = dict(tiny_config)
     edited["Global"] = {**tiny_config["Global"], "epoch_num": 2, "eval_batch_step": [0, 4]}
@@ -56,7 +56,7 @@ def test_resume_with_new_batch_size_lr_and_eval_interval(
     ).read_text(encoding="utf-8")
 
     # 48 samples / 4 per batch = 12 steps in epoch 2: the run ends at 6 + 12.
-    assert CheckpointManager.read_state(out / "latest").global_step == 18
+    assert read_state(out / "latest").global_step == 18
     # The LR after the resume is the new schedule's value at the global step (no new warmup).
     lr_fn = build_lr_fn(edited["Optimizer"], step_each_epoch=12, epochs=2)
     resumed = [e for e in _events(out, "train") if e["global_step"] > 6]
@@ -65,7 +65,7 @@ def test_resume_with_new_batch_size_lr_and_eval_interval(
     # Evaluations follow the new interval; best_accuracy is rewritten only by a better result.
     evals = [e for e in _events(out, "eval") if e["global_step"] > 6]
     assert [e["global_step"] for e in evals][:3] == [8, 12, 16]
-    after = CheckpointManager.read_state(out / "best_accuracy")
+    after = read_state(out / "best_accuracy")
     if after.best_step == before.best_step:
         assert after.best_metric == before.best_metric
     else:

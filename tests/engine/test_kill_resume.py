@@ -26,11 +26,12 @@ import numpy as np
 import paddle
 import pytest
 
+from ppocr_lite.checkpoint import files as checkpoint
+from ppocr_lite.checkpoint.files import checkpoint_exists
+from ppocr_lite.checkpoint.manager import CheckpointManager
+from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.config.schema import parse_global
-from ppocr_lite.engine import checkpoint
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.components import build_components
-from ppocr_lite.engine.state import TrainState
 from ppocr_lite.optim import build_optimizer
 
 from ..conftest import small_config
@@ -254,7 +255,7 @@ def test_kill_inside_save(tmp_path: Path, k: int, torn: bool) -> None:
     died = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     assert died or k == SAVE_CALLS - 1 and os.WEXITSTATUS(status) == 3, status
 
-    assert CheckpointManager.exists(tmp_path / "latest")
+    assert checkpoint_exists(tmp_path / "latest")
     other, other_opt = _model()
     state = mgr.resume(tmp_path / "latest", other, other_opt)
     # Until the temporary .states is complete the old set stands; from then on the save is

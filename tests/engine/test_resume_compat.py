@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.engine.resume import check_resume_compatible
-from ppocr_lite.engine.state import TrainState
 from ppocr_lite.errors import ConfigError
 
 CFG: dict[str, Any] = {

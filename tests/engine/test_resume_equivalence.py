@@ -19,8 +19,8 @@ import numpy as np
 import paddle
 import pytest
 
+from ppocr_lite.checkpoint.files import read_state
 from ppocr_lite.config.schema import parse_global
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.run import prepare_training
 
 from ..conftest import small_config
@@ -128,7 +128,7 @@ def test_interrupted_run_matches_straight_run(
     cfg = equivalence_config(tiny_lmdb, out, workers)
     start = time.perf_counter()
     log = run_and_interrupt(cfg, tmp_path / "cfg.yml", STOP_AFTER)
-    stopped = CheckpointManager.read_state(out / "latest")
+    stopped = read_state(out / "latest")
     assert "saving latest" in log
     assert 0 < stopped.epoch_step < 6 and stopped.epoch == 1, (stopped, log)
     log = run_to_end(cfg, tmp_path / "cfg.yml")
@@ -149,5 +149,5 @@ def test_interrupted_run_matches_straight_run(
     assert a.keys() == b.keys()
     for key in a:
         np.testing.assert_allclose(b[key], a[key], rtol=1e-4, atol=1e-6, err_msg=key)
-    assert CheckpointManager.read_state(out / "latest").global_step == EPOCHS * 6
+    assert read_state(out / "latest").global_step == EPOCHS * 6
     print(f"workers={workers}: stopped at step {stopped.global_step}, {elapsed:.1f} s")

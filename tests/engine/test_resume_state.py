@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from ppocr_lite.checkpoint.files import read_state
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.data.lmdb_writer import write_lmdb
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.run import prepare_training
 
 from ..conftest import make_labels, render_line, small_config
@@ -34,7 +34,7 @@ def test_resumed_tie_keeps_best_accuracy(tiny_config: dict[str, Any]) -> None:
     _train(cfg)
     best = {p.name: p.read_bytes() for p in out.glob("best_accuracy.*")}
     assert len(best) == 3
-    latest = CheckpointManager.read_state(out / "latest")
+    latest = read_state(out / "latest")
     assert latest.best_metrics and latest.best_step == latest.global_step
 
     cfg["Global"]["checkpoints"] = str(out / "latest")
@@ -101,8 +101,8 @@ def test_truncated_latest_resumes_from_newest_intact_epoch_checkpoint(
     cfg.pop("Eval")
     cfg["Global"].update(epoch_num=2, save_epoch_step=1, auto_resume=True)
     _train(cfg)
-    epoch_1 = CheckpointManager.read_state(out / "iter_epoch_1").global_step
-    epoch_2 = CheckpointManager.read_state(out / "iter_epoch_2").global_step
+    epoch_1 = read_state(out / "iter_epoch_1").global_step
+    epoch_2 = read_state(out / "iter_epoch_2").global_step
     for damaged in (out / "latest.states", out / "iter_epoch_2.pdparams"):
         damaged.write_bytes(damaged.read_bytes()[:1000])  # head -c 1000
     cfg["Global"]["epoch_num"] = 3

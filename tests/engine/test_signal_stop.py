@@ -18,9 +18,9 @@ from typing import Any
 import paddle
 import pytest
 
+from ppocr_lite.checkpoint.files import read_state
 from ppocr_lite.config.schema import parse_global
 from ppocr_lite.data.workers import SHM_DIR, remove_dead_segments
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.run import prepare_training
 
 from ..conftest import small_config
@@ -83,7 +83,7 @@ def test_stop_signal_saves_latest_and_exits_128_plus_n(
     assert [(e["exit_code"], e["reason"].split(":")[0]) for e in stops] == [
         (128 + sig, f"signal {sig.name}")
     ]
-    state = CheckpointManager.read_state(out / "latest")
+    state = read_state(out / "latest")
     assert state.global_step == stops[0]["global_step"] == events(out, "train")[-1]["global_step"]
     log = (out / "train.log").read_text(encoding="utf-8")
     assert log.count(f"signal {sig.name}") == 1, log  # not repeated by the workers
@@ -123,7 +123,7 @@ def test_sigkill_leaves_no_worker_and_next_run_removes_its_segments(
     finally:
         for path in (dead, live):
             path.unlink(missing_ok=True)
-    resumed = CheckpointManager.read_state(out / "latest").global_step
+    resumed = read_state(out / "latest").global_step
     assert resumed == events(out, "train")[-1]["global_step"] >= 3
 
 
@@ -164,7 +164,7 @@ def test_signal_before_a_scheduled_evaluation_skips_it(
     assert trainer.exit_code == 128 + signal.SIGTERM
     assert not events(out, "eval")
     assert state.global_step == 3
-    assert CheckpointManager.read_state(out / "latest").global_step == 3
+    assert read_state(out / "latest").global_step == 3
 
 
 class SignalledEvalSet:
@@ -193,7 +193,7 @@ def test_signal_during_evaluation_ends_it(tiny_lmdb: dict[str, Any], tmp_path: P
     assert eval_set.read <= 2
     assert not events(out, "eval")
     assert state.global_step == 2
-    assert CheckpointManager.read_state(out / "latest").global_step == 2
+    assert read_state(out / "latest").global_step == 2
 
 
 @pytest.mark.skipif(

@@ -11,6 +11,8 @@ import paddle
 import pytest
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.checkpoint.head_transfer import head_classes
+from ppocr_lite.checkpoint.load import check_head_size
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.data.transforms.label_encode_attn import (
     MultiLabelEncode,
@@ -18,7 +20,6 @@ from ppocr_lite.data.transforms.label_encode_attn import (
     ParseQLabelEncode,
     SARLabelEncode,
 )
-from ppocr_lite.engine.checkpoint import check_head_size, head_classes
 from ppocr_lite.engine.evaluator import target_texts
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling import build_model, count_parameters

@@ -9,15 +9,15 @@ import numpy as np
 import paddle
 import pytest
 
+from ppocr_lite.checkpoint.manager import CheckpointManager
+from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.resolve import input_shape
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.config.validate import check_config
 from ppocr_lite.data import Batch, build_dataloader
-from ppocr_lite.engine.checkpoint import CheckpointManager
 from ppocr_lite.engine.components import Components, build_components
-from ppocr_lite.engine.state import TrainState
 from ppocr_lite.optim import build_optimizer
 from ppocr_lite.registry import LOSSES
 

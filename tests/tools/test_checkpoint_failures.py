@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 import yaml
 
+from ppocr_lite.checkpoint import files as checkpoint_files
+from ppocr_lite.checkpoint.files import read_state
 from ppocr_lite.cli import run_tool
 from ppocr_lite.config.schema import parse_global
-from ppocr_lite.engine import checkpoint as checkpoint_module
 from ppocr_lite.engine.run import prepare_training
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +74,7 @@ def test_full_disk_during_training_is_one_error(
 ) -> None:
     out = Path(tiny_config["Global"]["save_model_dir"])
     tiny_config["Global"]["save_batch_step"] = 2
-    real = checkpoint_module._write_synced
+    real = checkpoint_files._write_synced
     writes = []
 
     def fill_up(path: Path, data: bytes) -> None:
@@ -83,7 +84,7 @@ def test_full_disk_during_training_is_one_error(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(path, data)
 
-    monkeypatch.setattr(checkpoint_module, "_write_synced", fill_up)
+    monkeypatch.setattr(checkpoint_files, "_write_synced", fill_up)
 
     def main() -> None:
         prepare_training(tiny_config, parse_global(tiny_config["Global"])).fit()
@@ -95,4 +96,4 @@ def test_full_disk_during_training_is_one_error(
     assert len(errors) == 1 and "No space left" in errors[0]
     assert "No space left" in (out / "train.log").read_text(encoding="utf-8")
     assert not list(out.glob("*.tmp"))
-    assert checkpoint_module.CheckpointManager.read_state(out / "latest").global_step == 2
+    assert read_state(out / "latest").global_step == 2

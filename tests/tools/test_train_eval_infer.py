@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ppocr_lite.engine.checkpoint import CheckpointManager
+from ppocr_lite.checkpoint.files import read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,16 +49,16 @@ def test_train_resume_eval_infer(tiny_config: dict[str, Any], tmp_path: Path) ->
     assert (out / "config.yml").is_file() and (out / "train.log").is_file()
     log = (out / "train.log").read_text(encoding="utf-8")
     assert "global_step: 2," in log and "avg_reader_cost" in log and "ips" in log and "eta" in log
-    first = CheckpointManager.read_state(out / "latest")
+    first = read_state(out / "latest")
     assert first.global_step == 6 and first.epoch == 2
-    best = CheckpointManager.read_state(out / "best_accuracy")
+    best = read_state(out / "best_accuracy")
 
     # Resume with two more epochs: the step continues, the best metric survives.
     proc = run_tool(
         "train.py", cfg_path, f"Global.checkpoints={out / 'latest'}", "Global.epoch_num=3"
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    again = CheckpointManager.read_state(out / "latest")
+    again = read_state(out / "latest")
     assert again.global_step == 18
     assert again.best_metric >= best.best_metric
     assert (out / "config_resume_6.yml").is_file()

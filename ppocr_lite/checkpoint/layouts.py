@@ -12,9 +12,9 @@ differs is the model a file is loaded into:
 * ``Distillation``: every sub-model under its name (``Student.``, ``Teacher.``, ...); ppocr_lite
   loads one of them (the ``Student`` unless told otherwise).
 
-``fit_to_model`` is the one entry point every loader uses (training resume and pretrained
-weights, eval / infer / export, the Python API): it detects the file's layout and converts it to
-the layout of the model at hand.
+``fit_to_model`` detects the file's layout and converts it to the layout of the model at hand;
+``load.load_weights`` (resume, pretrained weights, eval / infer / export, the Python API) calls
+it for every file.
 """
 
 from __future__ import annotations

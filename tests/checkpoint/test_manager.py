@@ -7,8 +7,10 @@ from pathlib import Path
 import paddle
 import pytest
 
-from ppocr_lite.engine.checkpoint import CheckpointManager, load_matching, read_states
-from ppocr_lite.engine.state import TrainState
+from ppocr_lite.checkpoint.files import read_state, read_states
+from ppocr_lite.checkpoint.load import check_head_size, load_matching
+from ppocr_lite.checkpoint.manager import CheckpointManager
+from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.errors import CheckpointError, ConfigError
 
 
@@ -90,7 +92,7 @@ def test_interrupted_save_is_rolled_forward(tmp_path: Path) -> None:
     (tmp_path / "latest.states").write_bytes(
         pickle.dumps(TrainState(global_step=1).to_states(), protocol=2)
     )
-    assert CheckpointManager.read_state(tmp_path / "latest").global_step == 2
+    assert read_state(tmp_path / "latest").global_step == 2
     assert not tmp_states.exists()
 
 
@@ -112,8 +114,6 @@ def test_mixed_set_is_refused(tmp_path: Path) -> None:
 
 
 def test_head_size_mismatch_is_an_error_with_both_sizes(tmp_path: Path) -> None:
-    from ppocr_lite.engine.checkpoint import check_head_size
-
     class Net(paddle.nn.Layer):
         def __init__(self, n: int) -> None:
             super().__init__()

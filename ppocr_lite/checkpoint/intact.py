@@ -7,13 +7,16 @@ A ``latest`` torn by a full disk or copied half-way must not end a run that has 
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
-from ppocr_lite.deploy.layout import strip_suffix
-from ppocr_lite.engine.checkpoint import verified_states
+from ppocr_lite.checkpoint.files import (
+    MANIFEST,
+    epoch_checkpoints,
+    strip_suffix,
+    verified_states,
+)
+from ppocr_lite.checkpoint.safe_pickle import load_paddle_file
 from ppocr_lite.errors import CheckpointError
-from ppocr_lite.utils.safe_pickle import load_paddle_file
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -28,23 +31,13 @@ def damage(prefix: Path) -> str | None:
         ConfigError: if ``<prefix>.pdparams`` does not exist.
     """
     try:
-        if not verified_states(prefix).get("ppocr_lite_files"):
+        if not verified_states(prefix).get(MANIFEST):
             for ext in (".pdparams", ".pdopt"):
                 if Path(f"{prefix}{ext}").is_file():
                     load_paddle_file(f"{prefix}{ext}")
     except CheckpointError as exc:
         return str(exc)
     return None
-
-
-def epoch_checkpoints(folder: Path) -> list[Path]:
-    """The ``iter_epoch_N`` prefixes with a ``.pdparams`` in ``folder``, newest first."""
-    found = [
-        (int(m.group(1)), folder / f"iter_epoch_{m.group(1)}")
-        for p in folder.glob("iter_epoch_*.pdparams")
-        if (m := re.fullmatch(r"iter_epoch_(\d+)\.pdparams", p.name))
-    ]
-    return [prefix for _, prefix in sorted(found, reverse=True)]
 
 
 def resumable(path: str) -> str:

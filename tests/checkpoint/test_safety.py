@@ -14,12 +14,14 @@ import numpy as np
 import paddle
 import pytest
 
-from ppocr_lite.engine import checkpoint as checkpoint_module
-from ppocr_lite.engine.checkpoint import CheckpointManager
-from ppocr_lite.engine.intact import resumable
-from ppocr_lite.engine.state import TrainState
+from ppocr_lite.checkpoint import files as checkpoint_files
+from ppocr_lite.checkpoint.files import read_state
+from ppocr_lite.checkpoint.intact import resumable
+from ppocr_lite.checkpoint.load import load_weights
+from ppocr_lite.checkpoint.manager import CheckpointManager
+from ppocr_lite.checkpoint.safe_pickle import load_paddle_file
+from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.errors import CheckpointError
-from ppocr_lite.utils.safe_pickle import load_paddle_file
 
 
 class _Plant:
@@ -56,7 +58,8 @@ def test_malicious_pdparams_is_refused_without_running(tmp_path: Path) -> None:
     weights = {"0.weight": np.zeros((4, 8), np.float32), "0.bias": _Plant(marker)}
     (tmp_path / "evil.pdparams").write_bytes(pickle.dumps(weights, protocol=2))
     for load in (
-        lambda: CheckpointManager.load_pretrained(tmp_path / "evil", _model()),
+        lambda: load_weights(_model(), tmp_path / "evil", purpose="pretrained"),
+        lambda: load_weights(_model(), tmp_path / "evil"),
         lambda: CheckpointManager(tmp_path).resume(tmp_path / "evil", _model(), None),
     ):
         with pytest.raises(CheckpointError, match=r"evil\.pdparams.*(posix|os)\.mkdir"):
@@ -118,7 +121,7 @@ def test_write_error_leaves_previous_checkpoint(
 ) -> None:
     model, prefix = _trained(tmp_path)
     before = _files(tmp_path)
-    real = checkpoint_module._write_synced
+    real = checkpoint_files._write_synced
 
     def full_disk(path: Path, data: bytes) -> None:
         if path.name.endswith(".pdopt.tmp"):
@@ -127,11 +130,11 @@ def test_write_error_leaves_previous_checkpoint(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(path, data)
 
-    monkeypatch.setattr(checkpoint_module, "_write_synced", full_disk)
+    monkeypatch.setattr(checkpoint_files, "_write_synced", full_disk)
     with pytest.raises(CheckpointError, match="No space left"):
         CheckpointManager(tmp_path).save("latest", model, _opt(model), TrainState(global_step=9))
     assert _files(tmp_path) == before  # no .tmp left, latest untouched
-    assert CheckpointManager.read_state(prefix).global_step == 7
+    assert read_state(prefix).global_step == 7
 
 
 def _mount_tmpfs(folder: Path, size: str) -> bool:

@@ -1,4 +1,5 @@
-"""Carry a trained head over to a new dictionary, character by character."""
+"""A head's classes: how many a saved head predicts, and carrying a trained head over to a new
+dictionary, character by character."""
 
 from __future__ import annotations
 
@@ -73,3 +74,23 @@ def remap_head(
         out[key] = dst
         report.tensors.append(key)
     return out, report
+
+
+# Classifier weights of heads whose last layer is not the last ``head.*fc*.weight`` (PaddleOCR's
+# names; the output axis is the last one). A MultiHead's guide decoder comes after its CTC branch
+# and has ``fc`` layers of its own, so its CTC classifier is named explicitly.
+CLASSIFIER_KEYS = (
+    "head.ctc_head.fc2.weight",  # MultiHead, CTC branch with mid_channels
+    "head.ctc_head.fc.weight",  # MultiHead, CTC branch
+    "head.head.weight",  # ParseQHead: EOS + characters
+)
+
+
+def head_classes(weights: Mapping[str, Any]) -> int | None:
+    """Number of classes of a saved head: the first of ``CLASSIFIER_KEYS`` present, else the
+    last dim of the last ``head.*fc*.weight`` (CTCHead)."""
+    for key in CLASSIFIER_KEYS:
+        if key in weights:
+            return int(weights[key].shape[-1])
+    keys = [k for k in weights if k.startswith("head.") and k.endswith(".weight") and "fc" in k]
+    return int(weights[keys[-1]].shape[-1]) if keys else None

@@ -24,8 +24,8 @@ from typing import Any
 
 from paddle import nn
 
-from ppocr_lite.deploy.convert import Conversion
-from ppocr_lite.utils.safe_pickle import load_paddle_file
+from ppocr_lite.checkpoint.layouts import Conversion
+from ppocr_lite.checkpoint.safe_pickle import load_paddle_file
 
 logger = logging.getLogger("ppocr_lite")
 
