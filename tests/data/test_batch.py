@@ -27,4 +27,3 @@ def test_a_missing_field_names_itself_and_the_kept_ones() -> None:
     assert not hasattr(batch, "valid_ratio")  # an AttributeError too
     with pytest.raises(AttributeError):
         _ = batch.no_such_attribute  # not a declared field: no dynamic lookup
-
