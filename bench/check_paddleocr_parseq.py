@@ -208,7 +208,7 @@ def lite_outputs(ref: Any) -> dict[str, Any]:
         parseq_head.generate_perms = draw
     loss = ParseQLoss()(preds, batch)["loss"]
     loss.backward()
-    for i, logits in enumerate(preds["logits_list"]):
+    for i, logits in enumerate(preds.logits_list):
         out[f"logits_{i}"] = logits.numpy()
     out["loss"] = loss.numpy().reshape([])
     for name, param in model.named_parameters():

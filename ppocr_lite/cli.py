@@ -15,8 +15,8 @@ from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.saved import checkpoint_override, find_saved_config
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.engine.logging import LOGGER_NAME, setup_logger
-from ppocr_lite.errors import ConfigError, DataError
 from ppocr_lite.env import NO_PADDLE
+from ppocr_lite.errors import ConfigError, DataError
 from ppocr_lite.utils.quiet import silence_paddle_notices
 
 

@@ -16,7 +16,6 @@ from ppocr_lite.cli import load, parse_args, read_config, run_tool  # noqa: E402
 from ppocr_lite.config.schema import parse_global  # noqa: E402
 from ppocr_lite.deploy.onnx_cache import PADDLE_RUN_ENV, run_cached  # noqa: E402
 
-
 KEYS = (
     ("Global.checkpoints", "weights to run (a checkpoint prefix)"),
     ("Global.infer_img", "an image, or a folder of images"),

@@ -11,6 +11,7 @@ import numpy as np
 from paddle.io import Dataset
 
 from ppocr_lite.data.transforms import Transform, apply_transforms
+from ppocr_lite.data.transforms.keep_keys import KeepKeys
 from ppocr_lite.errors import ConfigError, DataError
 
 logger = logging.getLogger("ppocr_lite")
@@ -58,7 +59,13 @@ class RecDataset(Dataset):
         bad_sample: ``skip`` (replace and count) or ``error`` (raise).
         ratio_list: Per-source sampling ratio (one value per source).
         ext_data_num: Extra samples loaded for mixing transforms (RecConAug).
+
+    Attributes:
+        ds_width: Whether the samples carry their aspect ratio for width bucketing
+            (``SimpleDataSet(ds_width=True)``); read by ``MultiScaleSampler``.
     """
+
+    ds_width: bool = False
 
     def __init__(
         self,
@@ -75,13 +82,11 @@ class RecDataset(Dataset):
         # (``fields`` None), so every line is scored at most once. Set by the loader builder.
         self.replace_bad = True
         self.ratio_list = ratio_list
-        self.ext_data_num = ext_data_num or max(
-            (getattr(op, "ext_data_num", 0) for op in self.ops), default=0
-        )
-        keep = [op for op in self.ops if hasattr(op, "keep_keys")]
+        self.ext_data_num = ext_data_num or max((op.ext_data_num for op in self.ops), default=0)
+        keep = [op for op in self.ops if isinstance(op, KeepKeys)]
         self.keep_keys: tuple[str, ...] = keep[-1].keep_keys if keep else ()
         # Ops before the first mixing op prepare extra samples (decode only, usually).
-        mix = [i for i, op in enumerate(self.ops) if getattr(op, "ext_data_num", 0)]
+        mix = [i for i, op in enumerate(self.ops) if op.ext_data_num]
         self._ext_ops = self.ops[: mix[0]] if mix else []
 
     # -- to implement ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ppocr_lite.data.base import RawSample, RecDataset
+from ppocr_lite.data.transforms.keep_keys import KeepKeys
 from ppocr_lite.data.transforms.resize import RecResizeImg
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import DATASETS
@@ -123,7 +124,7 @@ class MultiScaleDataSet(SimpleDataSet):
         ops = list(transforms)
         if ops and not any(isinstance(op, RecResizeImg) for op in ops):
             ops.insert(
-                len(ops) - 1 if hasattr(ops[-1], "keep_keys") else len(ops),
+                len(ops) - 1 if isinstance(ops[-1], KeepKeys) else len(ops),
                 RecResizeImg(image_shape),
             )
         super().__init__(

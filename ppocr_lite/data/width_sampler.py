@@ -157,13 +157,13 @@ class MultiScaleSampler:
     ) -> None:
         del ratio_wh
         if ds_width is None:
-            ds_width = bool(getattr(context.dataset, "ds_width", False))
+            ds_width = context.dataset.ds_width
         if not any(isinstance(op, RecResizeImg) for op in context.dataset.ops):
             raise ConfigError(
                 "MultiScaleSampler sets each batch's size through the resize op: add "
                 "RecResizeImg (or SVTRRecResizeImg) to the dataset transforms"
             )
-        if ds_width and any(getattr(op, "ext_data_num", 0) for op in context.dataset.ops):
+        if ds_width and any(op.ext_data_num for op in context.dataset.ops):
             logger.warning(
                 "MultiScaleSampler(ds_width): RecConAug widens lines after the batch width is "
                 "chosen, so the widened lines are squashed to it; consider dropping RecConAug"

@@ -13,7 +13,9 @@ from paddle import nn
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.metrics.base import Metric
 from ppocr_lite.modeling import build_model, count_parameters
+from ppocr_lite.postprocess.base import PostProcess
 from ppocr_lite.registry import METRICS, POSTPROCESSES
 
 logger = logging.getLogger("ppocr_lite")
@@ -26,8 +28,8 @@ class Components:
     gcfg: GlobalConfig
     charset: Charset
     model: nn.Layer
-    postprocess: Any
-    metric: Any
+    postprocess: PostProcess
+    metric: Metric
 
 
 def _no_gpu_reason() -> str:
@@ -61,12 +63,31 @@ def select_device(use_gpu: bool) -> str:
     return device
 
 
+def require_role(component: Any, role: type, where: str) -> Any:
+    """``component`` if it implements the protocol ``role``, else a ConfigError naming it."""
+    if not isinstance(component, role):
+        raise ConfigError(
+            f"{where}: {type(component).__name__} does not implement {role.__name__} "
+            f"({role.__module__})"
+        )
+    return component
+
+
 def build_components(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Components:
-    """Build charset -> post-process -> model (head sized by the post-process) -> metric."""
+    """Build charset -> post-process -> model (head sized by the post-process) -> metric.
+
+    Raises:
+        ConfigError: for a bad block, or a class that does not implement its role's protocol.
+    """
     charset = Charset.from_config(gcfg.character_dict_path, gcfg.use_space_char)
-    postprocess = POSTPROCESSES.build(cfg["PostProcess"], "PostProcess", charset=charset)
+    postprocess: PostProcess = require_role(
+        POSTPROCESSES.build(cfg["PostProcess"], "PostProcess", charset=charset),
+        PostProcess,
+        "PostProcess",
+    )
     model = build_model(cfg["Architecture"], num_classes=postprocess.num_classes)
-    metric = METRICS.build(cfg.get("Metric") or {"name": "RecMetric"}, "Metric")
+    metric_block = cfg.get("Metric") or {"name": "RecMetric"}
+    metric: Metric = require_role(METRICS.build(metric_block, "Metric"), Metric, "Metric")
     logger.info(
         "model: %s, params: %d, classes: %d (%d characters from %s)",
         (cfg["Architecture"] or {}).get("algorithm", "?"),

@@ -14,38 +14,25 @@ from paddle import nn
 
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.engine.samples import SampleResult, batch_samples
+from ppocr_lite.metrics.base import Metric
+from ppocr_lite.postprocess.base import PostProcess
 
 logger = logging.getLogger("ppocr_lite")
 
 
-def target_texts(batch: Batch, charset: Any, postprocess: Any = None) -> list[str]:
-    """Ground-truth texts of a batch.
-
-    The ``text`` field if kept; else the post-process's own ``target_texts(batch)`` if it has
-    one (decoders whose labels are not CTC ids); else CTC labels (``label``, or ``label_ctc``
-    of a multi-head batch) decoded with the charset.
-    """
+def target_texts(batch: Batch, postprocess: PostProcess) -> list[str]:
+    """Ground-truth texts of a batch: its ``text`` field if kept, else the labels decoded by
+    the post-process (which knows its label encoder's layout)."""
     if "text" in batch:
         return list(batch.text)
-    decode = getattr(postprocess, "target_texts", None)
-    if decode is not None:
-        return list(decode(batch))
-    label = batch.label_ctc if "label_ctc" in batch else batch.label
-    labels, lengths = label.numpy(), batch.length.numpy()
-    return [
-        charset.decode(row[:n].tolist(), offset=1) for row, n in zip(labels, lengths, strict=True)
-    ]
-
-
-def _as_numpy(x: Any) -> np.ndarray:
-    return x.numpy() if isinstance(x, paddle.Tensor) else np.asarray(x)
+    return postprocess.target_texts(batch)
 
 
 def evaluate(
     model: nn.Layer,
     loader: Iterable[Batch],
-    postprocess: Any,
-    metric: Any,
+    postprocess: PostProcess,
+    metric: Metric,
     run: Callable[[np.ndarray], Any] | None = None,
     samples: list[SampleResult] | None = None,
 ) -> dict[str, float]:
@@ -56,8 +43,8 @@ def evaluate(
     Args:
         model: The recognizer.
         loader: Batches with ``image`` (N, C, H, W) and the targets.
-        postprocess: Model output -> [(text, score), ...].
-        metric: ``reset``, ``update(predicted, targets)``, ``get_metric``.
+        postprocess: Model output -> [(text, score), ...]; also decodes the targets.
+        metric: Accumulates predicted against target texts.
         run: Runs ``model`` on a NumPy batch instead of calling it (e.g. the static graph of
             ``deploy.static.ModelRunner``); its output goes to ``postprocess``.
         samples: When given, each line's result (and each skipped sample) is appended to it.
@@ -82,8 +69,8 @@ def evaluate(
                 if run is None:
                     preds = postprocess(model(batch.image).numpy())
                 else:
-                    preds = postprocess(run(_as_numpy(batch.image)))
-                targets = target_texts(batch, postprocess.charset, postprocess)
+                    preds = postprocess(run(np.asarray(batch.image)))
+                targets = target_texts(batch, postprocess)
                 metric.update([p[0] for p in preds], targets)
                 if samples is not None:
                     samples.extend(batch_samples(batch, preds, targets))

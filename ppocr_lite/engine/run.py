@@ -21,7 +21,12 @@ from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.data.workers import remove_dead_segments
 from ppocr_lite.engine import distributed, schedule
 from ppocr_lite.engine.amp import Amp
-from ppocr_lite.engine.components import Components, build_components, select_device
+from ppocr_lite.engine.components import (
+    Components,
+    build_components,
+    require_role,
+    select_device,
+)
 from ppocr_lite.engine.logging import MetricsWriter, setup_logger
 from ppocr_lite.engine.resume import (
     check_resume_compatible,
@@ -29,6 +34,7 @@ from ppocr_lite.engine.resume import (
     reposition,
 )
 from ppocr_lite.engine.trainer import Trainer, TrainParts
+from ppocr_lite.losses.base import Loss
 from ppocr_lite.optim import build_optimizer
 from ppocr_lite.registry import LOSSES
 from ppocr_lite.utils.run_lock import acquire_run_lock
@@ -114,12 +120,13 @@ def _warn_schedule(gcfg: GlobalConfig, steps_per_epoch: int) -> None:
         )
 
 
-def _build_model_side(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> tuple[Components, Any]:
+def _build_model_side(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> tuple[Components, Loss]:
     """Model, post-process, metric and loss, built before any data is read: a value a
     constructor refuses ends the run at once, as a ConfigError naming its block."""
     # Global.seed fixes the initial weights: the same config trains the same model.
     paddle.seed(gcfg.seed)
-    return build_components(cfg, gcfg), LOSSES.build(cfg["Loss"], "Loss")
+    components = build_components(cfg, gcfg)
+    return components, require_role(LOSSES.build(cfg["Loss"], "Loss"), Loss, "Loss")
 
 
 def _build_parts(
@@ -127,7 +134,7 @@ def _build_parts(
     gcfg: GlobalConfig,
     out: Path,
     device: str,
-    model_side: tuple[Components, Any],
+    model_side: tuple[Components, Loss],
 ) -> TrainParts:
     rank, world_size = distributed.world()
     components, loss = model_side

@@ -58,7 +58,7 @@ def with_sample_fields(cfg: Mapping[str, Any], section: str = "Eval") -> dict[st
 def _column(batch: Batch, name: str) -> list[Any] | None:
     if name not in batch:
         return None
-    value = getattr(batch, name)
+    value = batch[name]
     if hasattr(value, "numpy"):
         value = value.numpy()
     return list(value)

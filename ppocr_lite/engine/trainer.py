@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import paddle
+from paddle import nn
 
 from ppocr_lite.checkpoint.manager import CheckpointManager
 from ppocr_lite.checkpoint.state import TrainState
+from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.batch import Batch
+from ppocr_lite.data.loader import TextLineLoader
 from ppocr_lite.engine import distributed, schedule
 from ppocr_lite.engine.amp import Amp
+from ppocr_lite.engine.components import Components
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate, target_texts
 from ppocr_lite.engine.host_memory import HeapTrimmer
@@ -23,6 +27,9 @@ from ppocr_lite.engine.logging import MetricsWriter, format_eta
 from ppocr_lite.engine.meters import BadSamples, StepTimer
 from ppocr_lite.engine.stop import SignalStop, StopTraining
 from ppocr_lite.errors import DataError
+from ppocr_lite.losses.base import Loss
+from ppocr_lite.modeling.heads.output import HeadOutput, predict_logits
+from ppocr_lite.optim.build import OptimizerBundle
 
 logger = logging.getLogger("ppocr_lite")
 
@@ -32,7 +39,7 @@ class StepOutput:
     """What one optimizer step produced."""
 
     loss: paddle.Tensor
-    preds: paddle.Tensor
+    preds: paddle.Tensor | HeadOutput  # the head's training output
     skipped: bool = False
 
 
@@ -41,13 +48,13 @@ class TrainParts:
     """Everything the loop uses, built by ``engine.run.prepare_training``."""
 
     cfg: dict[str, Any]
-    gcfg: Any
-    components: Any
-    model: Any  # possibly wrapped for data parallel
-    loss: Any
-    bundle: Any
-    train_loader: Any
-    eval_loader: Any
+    gcfg: GlobalConfig
+    components: Components
+    model: nn.Layer  # components.model, possibly wrapped for data parallel
+    loss: Loss
+    bundle: OptimizerBundle
+    train_loader: TextLineLoader
+    eval_loader: TextLineLoader | None
     ckpt: CheckpointManager
     writer: MetricsWriter
     main_indicator: str
@@ -212,12 +219,10 @@ class Trainer:
 
     # -- logging --------------------------------------------------------------------------
     def _train_metrics(self, out: StepOutput, batch: Batch) -> dict[str, float]:
-        # Heads with a training guide (MultiHead, PARSeq) return a dict; "predict" holds the logits.
-        logits = out.preds["predict"] if isinstance(out.preds, Mapping) else out.preds
-        probs = paddle.nn.functional.softmax(logits, axis=-1).numpy()
+        probs = paddle.nn.functional.softmax(predict_logits(out.preds), axis=-1).numpy()
         post = self.p.components.postprocess
         preds = [p[0] for p in post(probs)]
-        return self.p.components.metric.update(preds, target_texts(batch, post.charset, post))
+        return self.p.components.metric.update(preds, target_texts(batch, post))
 
     def _maybe_log(self, out: StepOutput, batch: Batch) -> None:
         step = self.state.global_step

@@ -7,20 +7,14 @@ often each class is predicted over the line with how often it occurs in the labe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import paddle
 import paddle.nn.functional as F
 from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.modeling.heads.output import CTCFeatsOutput, HeadOutput, predict_logits
 from ppocr_lite.registry import LOSSES
-
-
-def _logits(preds: Tensor | Mapping[str, Any]) -> Tensor:
-    return preds["predict"] if isinstance(preds, Mapping) else preds
 
 
 @LOSSES.register()
@@ -55,8 +49,8 @@ class CenterLoss(nn.Layer):
         centers = paddle.randn([num_classes, feat_dim]).astype("float64")
         self.register_buffer("centers", centers, persistable=False)
 
-    def forward(self, preds: Mapping[str, Any], batch: Batch) -> dict[str, Tensor]:
-        """Args: preds, a CTC head's training dict with ``predict`` (N, T, C) and ``feats``
+    def forward(self, preds: Tensor | HeadOutput, batch: Batch) -> dict[str, Tensor]:
+        """Args: preds, a CTC head's ``CTCFeatsOutput``: ``predict`` (N, T, C) and ``feats``
         (N, T, feat_dim); batch (unused: the labels are the predictions).
 
         Returns:
@@ -67,9 +61,9 @@ class CenterLoss(nn.Layer):
             ValueError: without features (``Head.return_feats: false``), or when the head has
                 more classes than there are centres.
         """
-        if not isinstance(preds, Mapping) or "feats" not in preds:
+        if not isinstance(preds, CTCFeatsOutput):
             raise ValueError("CenterLoss needs the head's features: set Head.return_feats: true")
-        logits, feats = preds["predict"], preds["feats"]
+        logits, feats = preds.predict, preds.feats
         if logits.shape[-1] > self.num_classes or feats.shape[-1] != self.feat_dim:
             raise ValueError(
                 f"CenterLoss has {self.num_classes} centres of width {self.feat_dim}; the head "
@@ -91,14 +85,14 @@ class ACELoss(nn.Layer):
     The loss is averaged over the batch.
     """
 
-    def forward(self, preds: Tensor | Mapping[str, Any], batch: Batch) -> dict[str, Tensor]:
-        """Args: preds, logits (N, T, C) or a training dict holding them as ``predict``;
+    def forward(self, preds: Tensor | HeadOutput, batch: Batch) -> dict[str, Tensor]:
+        """Args: preds, logits (N, T, C) or a training output holding them as ``predict``;
         batch with CTC ``label`` (N, L) (characters from 1, padding 0) and ``length`` (N,).
 
         Returns:
             ``{"loss": scalar}``.
         """
-        logits = _logits(preds)
+        logits = predict_logits(preds)
         steps, classes = logits.shape[1], logits.shape[2]
         aggregated = F.softmax(logits, axis=-1).sum(axis=1) / steps  # (N, C)
         counts = F.one_hot(batch.label.astype("int64"), classes).sum(axis=1)  # (N, C)

@@ -9,6 +9,7 @@ from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.modeling.heads.output import HeadOutput
 from ppocr_lite.registry import LOSSES
 
 
@@ -41,7 +42,7 @@ class CombinedLoss(nn.Layer):
             key = f"{name}_{i}" if name in {n for n, _, _ in self.parts} else name
             self.parts.append((key, weight, loss))
 
-    def forward(self, preds: Any, batch: Batch) -> dict[str, Tensor]:
+    def forward(self, preds: Tensor | HeadOutput, batch: Batch) -> dict[str, Tensor]:
         """Args: preds, the head's training output, given to every part unchanged; batch.
 
         Returns:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import paddle.nn.functional as F
 from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.losses.cross_entropy import mean_token_cross_entropy
+from ppocr_lite.modeling.heads.output import CPPDOutput, HeadOutput, expect_output
 from ppocr_lite.registry import LOSSES
 
 SMOOTHING = 0.1  # PaddleOCR's fixed epsilon when ``smoothing`` is on
@@ -32,14 +31,15 @@ class CPPDLoss(nn.Layer):
         self.ignore_index = ignore_index
         self.sideloss_weight = sideloss_weight
 
-    def forward(self, preds: Mapping[str, Tensor], batch: Batch) -> dict[str, Tensor]:
-        """Args: preds, ``CPPDHead``'s training dict; batch with ``label`` (N, P) and
+    def forward(self, preds: Tensor | HeadOutput, batch: Batch) -> dict[str, Tensor]:
+        """Args: preds, ``CPPDHead``'s training ``CPPDOutput``; batch with ``label`` (N, P) and
         ``label_node`` (N, K + P): K character counts, then P slot flags.
 
         Returns:
             ``{"loss": total, "loss_node": weighted node part, "loss_edge": edge part}``.
         """
-        chars, slots, edge = preds["char_nodes"], preds["pos_nodes"], preds["predict"]
+        out = expect_output(preds, CPPDOutput, "CPPDLoss")
+        chars, slots, edge = out.char_nodes, out.pos_nodes, out.predict
         k = chars.shape[1]
         node = batch.label_node.astype("int64")
         loss_chars = F.cross_entropy(chars.flatten(0, 1), node[:, :k].flatten(0, 1))

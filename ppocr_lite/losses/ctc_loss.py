@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import paddle
 from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
+from ppocr_lite.modeling.heads.output import HeadOutput, predict_logits
 from ppocr_lite.registry import LOSSES
 
 
@@ -25,14 +23,14 @@ class CTCLoss(nn.Layer):
         self.use_focal_loss = use_focal_loss
         self.ctc = nn.CTCLoss(blank=0, reduction="none")
 
-    def forward(self, preds: Tensor | Mapping[str, Any], batch: Batch) -> dict[str, Tensor]:
-        """Args: preds, logits (N, T, C) or a head's training dict holding them as ``predict``;
+    def forward(self, preds: Tensor | HeadOutput, batch: Batch) -> dict[str, Tensor]:
+        """Args: preds, logits (N, T, C) or a head's training output holding them as ``predict``;
         batch with ``label`` (N, L) and ``length`` (N,).
 
         Returns:
             ``{"loss": scalar}``.
         """
-        logits = preds["predict"] if isinstance(preds, Mapping) else preds
+        logits = predict_logits(preds)
         n, t = logits.shape[0], logits.shape[1]
         log_probs = logits.transpose([1, 0, 2])  # (T, N, C): the layout CTC expects
         input_lengths = paddle.full([n], t, dtype="int64")

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.modeling.heads.output import HeadOutput, MultiHeadOutput, expect_output
 from ppocr_lite.registry import LOSSES, did_you_mean
 
-# Loss name -> (MultiHead output it scores, batch field holding its labels).
-BRANCHES: dict[str, tuple[str, str]] = {
-    "CTCLoss": ("ctc", "label_ctc"),
-    "SARLoss": ("sar", "label_sar"),
-    "NRTRLoss": ("gtc", "label_gtc"),
+
+class Branch(NamedTuple):
+    """The ``MultiHead`` output a loss scores and the batch field holding its labels."""
+
+    logits: Callable[[MultiHeadOutput], Tensor | None]
+    label: Callable[[Batch], Any]
+
+
+# Loss name -> its branch.
+BRANCHES: dict[str, Branch] = {
+    "CTCLoss": Branch(lambda out: out.predict, lambda batch: batch.label_ctc),
+    "SARLoss": Branch(lambda out: out.sar, lambda batch: batch.label_sar),
+    "NRTRLoss": Branch(lambda out: out.gtc, lambda batch: batch.label_gtc),
 }
 
 
@@ -57,19 +66,29 @@ class MultiLoss(nn.Layer):
             self.add_sublayer(name, loss)
             self.parts.append((name, weight_1 if name == "CTCLoss" else weight_2, loss))
 
-    def forward(self, preds: Mapping[str, Any], batch: Batch) -> dict[str, Tensor]:
-        """Args: preds, the training dict of ``MultiHead``; batch with ``label_ctc``,
+    def forward(self, preds: Tensor | HeadOutput, batch: Batch) -> dict[str, Tensor]:
+        """Args: preds, the ``MultiHeadOutput`` of ``MultiHead``; batch with ``label_ctc``,
         ``label_sar`` / ``label_gtc`` and ``length``.
 
         Returns:
             ``{"loss": weighted sum, "<LossName>": weighted part, ...}``.
+
+        Raises:
+            ValueError: for a guide loss whose guide the head does not have.
         """
+        heads = expect_output(preds, MultiHeadOutput, "MultiLoss")
         out: dict[str, Tensor] = {}
         total: Any = 0.0
         for name, weight, loss in self.parts:
-            branch, field = BRANCHES[name]
-            view = Batch({**batch.fields, "label": getattr(batch, field)}, batch.skipped)
-            out[name] = loss(preds[branch], view)["loss"] * weight
+            branch = BRANCHES[name]
+            logits = branch.logits(heads)
+            if logits is None:
+                raise ValueError(
+                    f"MultiLoss: {name} has no output to score: Loss.loss_config_list and "
+                    "Architecture.Head.head_list name different guides"
+                )
+            view = Batch({**batch.fields, "label": branch.label(batch)}, batch.skipped)
+            out[name] = loss(logits, view)["loss"] * weight
             total = total + out[name]
         out["loss"] = total
         return out

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import paddle
 from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.losses.cross_entropy import check_smoothing, token_cross_entropy
+from ppocr_lite.modeling.heads.output import HeadOutput, ParseQOutput, expect_output
 from ppocr_lite.registry import LOSSES
 
 
@@ -27,14 +26,15 @@ class ParseQLoss(nn.Layer):
         super().__init__()
         self.epsilon = check_smoothing(label_smoothing, "Loss ParseQLoss.label_smoothing")
 
-    def forward(self, preds: dict[str, Any], batch: Batch) -> dict[str, Tensor]:
-        """Args: preds from ``ParseQHead`` in training (``logits_list``, ``pad_id``, ``eos_id``);
-        batch with ``label`` (N, L) PARSeq ids (BOS first).
+    def forward(self, preds: Tensor | HeadOutput, batch: Batch) -> dict[str, Tensor]:
+        """Args: preds, ``ParseQHead``'s training ``ParseQOutput``; batch with ``label`` (N, L)
+        PARSeq ids (BOS first).
 
         Returns:
             ``{"loss": scalar}``.
         """
-        logits_list, pad, eos = preds["logits_list"], preds["pad_id"], preds["eos_id"]
+        out = expect_output(preds, ParseQOutput, "ParseQLoss")
+        logits_list, pad, eos = out.logits_list, out.pad_id, out.eos_id
         steps = logits_list[0].shape[1]
         target = batch.label[:, 1 : steps + 1].astype("int64").reshape([-1])
         total = paddle.zeros([], dtype="float32")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from paddle import Tensor, nn
+
+from ppocr_lite.data.batch import Batch
+from ppocr_lite.modeling.heads.output import HeadOutput
 
 
 class Recognizer(nn.Layer):
@@ -35,10 +36,12 @@ class Recognizer(nn.Layer):
         """Classes the head predicts (blank included for CTC)."""
         return int(self.head.out_channels)
 
-    def forward(self, x: Tensor, targets: Any = None) -> Tensor:
-        """(N, 3, H, W) image batch -> head output, usually (N, T, num_classes).
+    def forward(self, x: Tensor, targets: Batch | None = None) -> Tensor | HeadOutput:
+        """(N, 3, H, W) image batch -> head output.
 
-        ``targets`` is passed to heads that use labels while training (attention guides).
+        In eval mode the (N, T, num_classes) probabilities; in training the logits, or a
+        :class:`HeadOutput` holding them as ``predict`` when the loss needs more. ``targets`` is
+        passed to heads that use labels while training (attention guides).
         """
         if self.transform is not None:
             x = self.transform(x)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.data.batch import Batch
 from ppocr_lite.registry import POSTPROCESSES
 
 
@@ -49,3 +50,13 @@ class CTCLabelDecode:
             text = self.charset.decode(kept, offset=1)
             out.append((text, float(np.mean(conf)) if conf else 0.0))
         return out
+
+    def target_texts(self, batch: Batch) -> list[str]:
+        """Ground truth decoded from the CTC ids of ``batch.label`` (``batch.label_ctc`` in a
+        ``MultiLabelEncode`` batch, which keeps the CTC ids under that name) and ``length``."""
+        label = batch.label_ctc if "label_ctc" in batch else batch.label
+        labels, lengths = np.asarray(label), np.asarray(batch.length)  # tensors too
+        return [
+            self.charset.decode(row[:n].tolist(), offset=1)
+            for row, n in zip(labels, lengths, strict=True)
+        ]

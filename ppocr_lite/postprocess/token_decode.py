@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.data.batch import Batch
 from ppocr_lite.postprocess.tokens import TokenLayout
 
 
@@ -54,9 +53,8 @@ class TokenDecode:
         kept = (row_ids[:stop] >= first) & (row_ids[:stop] < first + self.tokens.num_chars)
         return float(row_probs[:stop][kept].mean()) if kept.any() else 0.0
 
-    def target_texts(self, batch: Any) -> list[str]:
+    def target_texts(self, batch: Batch) -> list[str]:
         """Ground truth decoded from the ``batch.label`` rows."""
-        label = batch.label
-        labels = label.numpy() if hasattr(label, "numpy") else np.asarray(label)
+        labels = np.asarray(batch.label)  # tensors too
         has_bos = self.label_has_bos
         return [self.charset.decode(self.tokens.chars_of(row, has_bos=has_bos)) for row in labels]

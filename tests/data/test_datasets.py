@@ -13,6 +13,7 @@ from ppocr_lite.data import build_dataloader
 from ppocr_lite.data.lmdb_dataset import LMDBDataSet
 from ppocr_lite.data.sampler import ResumableBatchSampler
 from ppocr_lite.data.simple_dataset import SimpleDataSet
+from ppocr_lite.data.transforms import Transform
 from ppocr_lite.errors import DataError
 
 from ..conftest import VI_DICT, render_line
@@ -112,7 +113,7 @@ def test_rng_is_a_function_of_seed_epoch_index(tiny_lmdb: dict[str, Any]) -> Non
 
     draws = []
 
-    class Probe:
+    class Probe(Transform):
         def __call__(self, data: dict) -> list:
             return [np.array(data["rng"].random())]
 

@@ -54,7 +54,7 @@ class Overfit:
         """Share of the batch's lines read exactly."""
         with paddle.no_grad():
             preds = [t for t, _ in self.post(self.model(self.batch.image).numpy())]
-        truth = target_texts(self.batch, self.charset, self.post)
+        truth = target_texts(self.batch, self.post)
         return sum(p == t for p, t in zip(preds, truth, strict=True)) / len(truth)
 
 

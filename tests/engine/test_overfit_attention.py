@@ -74,7 +74,7 @@ def test_overfit_one_batch_parseq_decodes_cleanly(tiny_lmdb: dict[str, Any]) -> 
     tokens, ids = run.post.tokens, probs.argmax(axis=2)
     # Only EOS and characters can be predicted: never BOS or padding.
     assert probs.shape[2] == tokens.num_outputs == len(run.charset) + 1
-    truth = target_texts(run.batch, run.charset, run.post)
+    truth = target_texts(run.batch, run.post)
     stops = [int(np.argmax(np.append(row, tokens.eos) == tokens.eos)) for row in ids]
     lengths = [len(t) for t in truth]
     # The decoder stops right after the text (no runaway repetition) in nearly every row.

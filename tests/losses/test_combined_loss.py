@@ -11,6 +11,7 @@ import pytest
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling.heads.ctc_head import CTCHead
+from ppocr_lite.modeling.heads.output import CTCFeatsOutput
 from ppocr_lite.registry import LOSSES
 
 
@@ -23,7 +24,7 @@ def test_center_loss_on_a_hand_computed_case() -> None:
     loss.centers.set_value(np.array([[0, 0], [1, 0], [0, 1]], dtype="float64"))
     # Step 0 predicts class 1 (centre (1, 0)) from feature (1, 2): squared distance 4.
     # Step 1 predicts class 2 (centre (0, 1)) from feature (0, 1): distance 0.
-    preds = {"predict": _tensor([[[0, 5, 1], [0, 1, 5]]]), "feats": _tensor([[[1, 2], [0, 1]]])}
+    preds = CTCFeatsOutput(_tensor([[[0, 5, 1], [0, 1, 5]]]), feats=_tensor([[[1, 2], [0, 1]]]))
     out = loss(preds, Batch({}))["loss"]
     assert float(out) == pytest.approx(2.0)
 
@@ -33,7 +34,7 @@ def test_center_loss_needs_features_and_enough_centres() -> None:
     with pytest.raises(ValueError, match="return_feats"):
         loss(_tensor([[[0, 1, 2]]]), Batch({}))
     with pytest.raises(ValueError, match="3 centres"):
-        loss({"predict": _tensor([[[0, 1, 2, 3]]]), "feats": _tensor([[[0, 1]]])}, Batch({}))
+        loss(CTCFeatsOutput(_tensor([[[0, 1, 2, 3]]]), feats=_tensor([[[0, 1]]])), Batch({}))
     with pytest.raises(ConfigError, match="center_file_path"):
         LOSSES.build({"name": "CenterLoss", "center_file_path": "centers.pkl"}, "Loss")
 
@@ -51,7 +52,8 @@ def test_combined_loss_is_the_weighted_sum_of_its_parts() -> None:
     paddle.seed(0)
     head = CTCHead(in_channels=8, out_channels=5, mid_channels=4, return_feats=True)
     preds = head(paddle.randn([2, 6, 8]))
-    assert preds["predict"].shape == [2, 6, 5] and preds["feats"].shape == [2, 6, 4]
+    assert isinstance(preds, CTCFeatsOutput)
+    assert preds.predict.shape == [2, 6, 5] and preds.feats.shape == [2, 6, 4]
     labels, lengths = _tensor([[1, 2, 0], [3, 0, 0]], "int64"), _tensor([2, 1], "int64")
     batch = Batch({"label": labels, "length": lengths})
     combined = LOSSES.build(

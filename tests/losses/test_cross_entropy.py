@@ -10,6 +10,7 @@ import pytest
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.losses.cross_entropy import mean_token_cross_entropy, token_cross_entropy
+from ppocr_lite.modeling.heads.output import ParseQOutput
 from ppocr_lite.registry import LOSSES
 
 PAD = 7
@@ -93,7 +94,7 @@ def test_parseq_loss_smoothing_changes_the_loss_and_zero_keeps_it() -> None:
     ]
     # PARSeq ids here: eos 0, bos 8, pad 9
     label = paddle.to_tensor(np.array([[8, 3, 4, 0, 9], [8, 5, 0, 9, 9]], dtype="int64"))
-    preds = {"logits_list": logits_list, "pad_id": 9, "eos_id": 0}
+    preds = ParseQOutput(logits_list[0], logits_list=logits_list, pad_id=9, eos_id=0)
     batch = Batch({"label": label})
     plain = float(LOSSES.build({"name": "ParseQLoss"})(preds, batch)["loss"])
     target = label.numpy()[:, 1:5].reshape(-1)

@@ -14,6 +14,7 @@ from ppocr_lite.data.transforms.label_encode_cppd import CPPDLabelEncode
 from ppocr_lite.engine.evaluator import target_texts
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling.heads.cppd_head import CPPDHead
+from ppocr_lite.modeling.heads.output import CPPDOutput
 from ppocr_lite.postprocess.cppd_decode import CPPDLabelDecode
 from ppocr_lite.registry import LOSSES
 
@@ -53,7 +54,7 @@ def test_labels_and_node_targets() -> None:
     node = batch.label_node.numpy()[0].tolist()
     assert node[: len(CS) + 1] == [1, 2, 1, 0, 0, 0, 0]  # EOS once, a twice, b once
     assert node[len(CS) + 1 :] == [1, 1, 1, 1, 0, 0]  # three characters and EOS fill 4 slots
-    assert target_texts(batch, CS, CPPDLabelDecode(CS)) == ["aba"]
+    assert target_texts(batch, CPPDLabelDecode(CS)) == ["aba"]
     with pytest.raises(ConfigError, match="ignore_index"):
         CPPDLabelEncode(CS, MAX_LEN, ignore_index=3)
 
@@ -64,9 +65,10 @@ def test_head_names_shapes_and_a_finite_loss() -> None:
     assert {name for name, _ in head.named_parameters()} >= PADDLEOCR_NAMES
     batch = _batch(["ab", "cđệ"])
     preds = head(paddle.randn([2, 6, 32]), batch)
-    assert preds["predict"].shape == [2, MAX_LEN + 1, len(CS) + 1]
-    assert preds["char_nodes"].shape == [2, len(CS) + 1, MAX_LEN]
-    assert preds["pos_nodes"].shape == [2, MAX_LEN + 1]
+    assert isinstance(preds, CPPDOutput)
+    assert preds.predict.shape == [2, MAX_LEN + 1, len(CS) + 1]
+    assert preds.char_nodes.shape == [2, len(CS) + 1, MAX_LEN]
+    assert preds.pos_nodes.shape == [2, MAX_LEN + 1]
     loss = LOSSES.build({"name": "CPPDLoss", "smoothing": True}, "Loss")(preds, batch)
     assert math.isfinite(float(loss["loss"]))
     loss["loss"].backward()
@@ -80,11 +82,11 @@ def test_loss_on_zero_logits() -> None:
     # Zero logits: count CE log(MAX_LEN), slot BCE log 2, edge CE log(classes) on the 3
     # counted slots of "ab" (2 characters + EOS).
     classes = len(CS) + 1
-    preds = {
-        "predict": paddle.zeros([1, MAX_LEN + 1, classes]),
-        "char_nodes": paddle.zeros([1, classes, MAX_LEN]),
-        "pos_nodes": paddle.zeros([1, MAX_LEN + 1]),
-    }
+    preds = CPPDOutput(
+        paddle.zeros([1, MAX_LEN + 1, classes]),
+        char_nodes=paddle.zeros([1, classes, MAX_LEN]),
+        pos_nodes=paddle.zeros([1, MAX_LEN + 1]),
+    )
     out = LOSSES.build({"name": "CPPDLoss"}, "Loss")(preds, _batch(["ab"]))
     expected = math.log(MAX_LEN) + math.log(2.0) + math.log(classes)
     assert float(out["loss"]) == pytest.approx(expected, rel=1e-5)

@@ -15,7 +15,6 @@ from ppocr_lite.report.figures import ReportOptions, build_figures
 from ppocr_lite.report.html import render
 from ppocr_lite.report.images import thumbnail
 
-
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome-headless-shell")
 BROWSER = next((b for b in map(shutil.which, BROWSERS) if b), None)
 

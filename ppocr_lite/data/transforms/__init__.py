@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ppocr_lite.data.transforms import (  # noqa: F401  (registration)
@@ -14,10 +14,11 @@ from ppocr_lite.data.transforms import (  # noqa: F401  (registration)
     resize,
     svtr_augment,
 )
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import TRANSFORMS
 
-Transform = Callable[[dict[str, Any]], Any]
+__all__ = ["Transform", "apply_transforms", "build_transforms", "check_transforms", "op_block"]
 
 
 def op_block(item: Any, where: str) -> dict[str, Any]:
@@ -65,5 +66,7 @@ def apply_transforms(data: dict[str, Any], ops: Sequence[Transform]) -> Any:
     return data
 
 
-from ppocr_lite.data.transforms import label_encode_attn  # noqa: E402, F401  (registration)
-from ppocr_lite.data.transforms import label_encode_cppd  # noqa: E402, F401  (registration)
+from ppocr_lite.data.transforms import (
+    label_encode_attn,  # noqa: E402, F401  (registration)
+    label_encode_cppd,  # noqa: E402, F401  (registration)
+)

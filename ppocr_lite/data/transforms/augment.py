@@ -13,6 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.data.transforms.warp import tia_warp
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import TRANSFORMS
@@ -140,7 +141,7 @@ def _probability(where: str, value: Any) -> float:
 
 
 @TRANSFORMS.register()
-class RecAug:
+class RecAug(Transform):
     """PaddleOCR's RecAug: TIA warps and photometric ops, each with its own probability.
 
     Takes ``data["image"]`` (H, W, 3) uint8 BGR before resizing and returns (H', W, 3) uint8
@@ -224,7 +225,7 @@ def _to_height(img: np.ndarray, height: int, channels: int) -> np.ndarray:
 
 
 @TRANSFORMS.register()
-class RecConAug:
+class RecConAug(Transform):
     """PaddleOCR's RecConAug: append extra samples to the right of the line.
 
     With probability ``prob``, takes ``data["ext_data"]`` (sample dicts with a decoded

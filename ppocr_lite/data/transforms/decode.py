@@ -10,6 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.errors import ConfigError, DataError
 from ppocr_lite.registry import TRANSFORMS
 
@@ -136,7 +137,7 @@ def decode_image(buf: bytes | np.ndarray, img_mode: str = "BGR") -> np.ndarray:
 
 
 @TRANSFORMS.register()
-class DecodeImage:
+class DecodeImage(Transform):
     """``data["image"]`` bytes -> (H, W, 3) uint8 array (BGR unless ``img_mode: RGB``).
 
     Args:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import TRANSFORMS, did_you_mean
 
@@ -96,7 +97,7 @@ def _reseed(augmenter: Any, seed: int) -> None:
 
 
 @TRANSFORMS.register()
-class IaaAugment:
+class IaaAugment(Transform):
     """Apply an imgaug ``Sequential`` of augmenters to ``data["image"]``.
 
     imgaug's generator is reseeded from ``data["rng"]`` for every sample, so results are

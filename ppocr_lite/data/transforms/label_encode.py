@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.errors import DataError
 from ppocr_lite.registry import TRANSFORMS
 
@@ -31,7 +32,7 @@ def check_label(text: str, charset: Charset, max_text_length: int) -> str:
 
 
 @TRANSFORMS.register()
-class CTCLabelEncode:
+class CTCLabelEncode(Transform):
     """``data["label"]`` text -> padded indices; blank is 0, so characters start at 1.
 
     Adds ``length`` (number of characters) and ``text`` (the normalised label, for metrics).

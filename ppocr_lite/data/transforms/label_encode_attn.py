@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.data.transforms.label_encode import CTCLabelEncode, check_label
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.postprocess.tokens import (
@@ -24,7 +25,7 @@ from ppocr_lite.postprocess.tokens import (
 from ppocr_lite.registry import TRANSFORMS
 
 
-class _SequenceLabelEncode:
+class _SequenceLabelEncode(Transform):
     """``data["label"]`` text -> ``[bos, *chars, eos, pad, ...]`` of ``max_text_length + 2`` ids.
 
     PaddleOCR drops labels that leave no room for BOS/EOS inside ``max_text_length``; here the
@@ -92,7 +93,7 @@ GUIDE_ENCODERS: dict[str, tuple[str, type[_SequenceLabelEncode]]] = {
 
 
 @TRANSFORMS.register()
-class MultiLabelEncode:
+class MultiLabelEncode(Transform):
     """Labels for a CTC head trained with an attention guide (PP-OCRv3/v4 ``MultiHead``).
 
     Adds ``label_ctc`` (CTC ids, blank 0), ``label_sar`` (SAR guide) or ``label_gtc`` (NRTR guide),

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ppocr_lite.charset import Charset
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.data.transforms.label_encode import check_label
 from ppocr_lite.errors import ConfigError, DataError
 from ppocr_lite.postprocess.tokens import cppd_tokens
@@ -14,7 +15,7 @@ from ppocr_lite.registry import TRANSFORMS
 
 
 @TRANSFORMS.register()
-class CPPDLabelEncode:
+class CPPDLabelEncode(Transform):
     """``label`` -> ``label`` (max_text_length + 1,) ids ``[*chars, 0 (EOS), ignore_index...]``
     and ``label_node``: the count of every class (EOS counted once), then one flag per slot
     (1 up to and including EOS).

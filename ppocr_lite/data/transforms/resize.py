@@ -9,6 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import TRANSFORMS
 
@@ -56,7 +57,7 @@ def widened_width(height: int, width: int, h: int, w: int) -> int:
 
 
 @TRANSFORMS.register()
-class RecResizeImg:
+class RecResizeImg(Transform):
     """Keep-ratio resize with right padding to ``image_shape`` = [C, H, W].
 
     Lines wider than W / H are squeezed to W (PaddleOCR's training and evaluation resize), unless

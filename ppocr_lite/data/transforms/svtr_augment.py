@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from ppocr_lite.data.transforms.augment import _probability, get_rng
+from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import TRANSFORMS
 
@@ -163,7 +164,7 @@ PARSEQ_DETERIORATION = (noise, motion_blur, poisson_noise, gaussian_blur, rescal
 
 
 @TRANSFORMS.register()
-class SVTRRecAug:
+class SVTRRecAug(Transform):
     """PaddleOCR's SVTRRecAug on ``data["image"]`` (H, W, 3) uint8, before resizing.
 
     Args:

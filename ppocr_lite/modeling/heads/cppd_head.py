@@ -11,13 +11,14 @@ Sublayer names (``char_node_decoder.0.mixer.kv``, ``edge_decoder.pv``, ...) foll
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 from paddle import Tensor, nn
 
+from ppocr_lite.data.batch import Batch
+from ppocr_lite.modeling.heads.output import CPPDOutput
 from ppocr_lite.modeling.layers.drop_path import DropPath
 from ppocr_lite.modeling.layers.mlp import Mlp
 from ppocr_lite.modeling.layers.weight_init import init_transformer_weights, trunc_normal_
@@ -170,12 +171,13 @@ class CPPDHead(nn.Layer):
             pos_q = pos_layer(pos_q, pos_q[:, self.max_len :])
         return char_q, pos_q
 
-    def forward(self, x: Tensor, targets: Any = None) -> Tensor | dict[str, Tensor]:
+    def forward(self, x: Tensor, targets: Batch | None = None) -> Tensor | CPPDOutput:
         """(N, vis_seq, dim) tokens -> (N, max_len + 1, out_channels).
 
         Returns:
-            Eval: probabilities. Training: ``{"predict": logits, "char_nodes": (N, K, max_len)
-            count logits of K character nodes, "pos_nodes": (N, max_len + 1) slot logits}``.
+            Eval: probabilities. Training: a ``CPPDOutput``: the edge logits as ``predict``,
+            ``char_nodes`` (N, K, max_len) count logits of K character nodes and ``pos_nodes``
+            (N, max_len + 1) slot logits.
         """
         n = x.shape[0]
         visual = x + self.vis_pos_embed
@@ -186,6 +188,8 @@ class CPPDHead(nn.Layer):
             edge = self.edge_decoder(pos_q[:, : self.max_len], char_q, char_q)
             return F.softmax(self.edge_fc(edge), axis=-1)
         if self.ch:
+            if targets is None:
+                raise ValueError("CPPDHead needs the batch in training: call model(image, batch)")
             chars = self.char_node_embed(targets.label_index.astype("int64"))
         else:
             chars = self.char_node_embed(paddle.arange(self.out_channels)).unsqueeze(0)
@@ -195,8 +199,6 @@ class CPPDHead(nn.Layer):
         pos_nodes = pos_q[:, : self.max_len]
         slots = paddle.diagonal(self.pos_node_fc1(pos_nodes), axis1=1, axis2=2)
         edge = self.edge_decoder(pos_nodes, char_q[:, k:], char_q[:, k:])
-        return {
-            "predict": self.edge_fc(edge),
-            "char_nodes": self.char_node_fc1(char_q[:, :k]),
-            "pos_nodes": slots,
-        }
+        return CPPDOutput(
+            self.edge_fc(edge), char_nodes=self.char_node_fc1(char_q[:, :k]), pos_nodes=slots
+        )

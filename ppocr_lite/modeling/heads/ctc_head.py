@@ -8,6 +8,7 @@ import paddle
 import paddle.nn.functional as F
 from paddle import Tensor, nn
 
+from ppocr_lite.modeling.heads.output import CTCFeatsOutput
 from ppocr_lite.registry import HEADS
 
 
@@ -56,14 +57,15 @@ class CTCHead(nn.Layer):
             self.fc1 = _fc(in_channels, mid_channels, fc_decay)
             self.fc2 = _fc(mid_channels, out_channels, fc_decay)
 
-    def forward(self, x: Tensor, labels: object = None) -> Tensor | dict[str, Tensor]:
+    def forward(self, x: Tensor, labels: object = None) -> Tensor | CTCFeatsOutput:
         """(N, T, D) -> (N, T, out_channels): logits in training, probabilities in eval.
 
-        With ``return_feats`` the training output is ``{"predict": logits, "feats": (N, T, D')}``.
+        With ``return_feats`` the training output is a ``CTCFeatsOutput``: the logits and the
+        (N, T, D') features.
         """
         if self.mid_channels is not None:
             x = self.fc1(x)
         y = self.fc(x) if self.mid_channels is None else self.fc2(x)
         if not self.training:
             return F.softmax(y, axis=2)
-        return {"predict": y, "feats": x} if self.return_feats else y
+        return CTCFeatsOutput(y, feats=x) if self.return_feats else y

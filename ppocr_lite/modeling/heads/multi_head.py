@@ -15,8 +15,10 @@ from typing import Any
 import paddle
 from paddle import Tensor, nn
 
+from ppocr_lite.data.batch import Batch
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling.heads.nrtr_head import NRTRConfig, NRTRHead
+from ppocr_lite.modeling.heads.output import MultiHeadOutput
 from ppocr_lite.modeling.heads.sar_head import SARConfig, SARHead
 from ppocr_lite.modeling.layers.weight_init import trunc_normal_
 from ppocr_lite.postprocess.tokens import nrtr_tokens, sar_tokens
@@ -166,7 +168,7 @@ class MultiHead(nn.Layer):
             out_channels=out_channels,
         )
 
-    def forward(self, x: Tensor, targets: Any = None) -> Tensor | dict[str, Any]:
+    def forward(self, x: Tensor, targets: Batch | None = None) -> Tensor | MultiHeadOutput:
         """(N, C, H, W) features -> CTC output, plus the guide's logits while training.
 
         Args:
@@ -175,8 +177,9 @@ class MultiHead(nn.Layer):
                 if kept, ``valid_ratio``.
 
         Returns:
-            Eval: (N, T, out_channels) CTC probabilities. Training: a dict with ``ctc`` (logits,
-            also as ``predict``), ``ctc_neck`` (N, T, D) and ``sar`` or ``gtc`` (N, L, V) logits.
+            Eval: (N, T, out_channels) CTC probabilities. Training: a ``MultiHeadOutput`` with
+            the CTC logits as ``predict``, ``ctc_neck`` (N, T, D) and ``sar`` or ``gtc`` (N, L, V)
+            logits.
         """
         if self.pool is not None:
             x = self.pool(x.reshape([0, 3, -1, self.in_channels]).transpose([0, 3, 1, 2]))
@@ -186,13 +189,10 @@ class MultiHead(nn.Layer):
             return ctc
         if targets is None:
             raise ValueError("MultiHead needs the batch in training: call model(image, batch)")
-        out = {"ctc": ctc, "predict": ctc, "ctc_neck": neck}
         if self.guide == "sar":
             label = _crop(targets.label_sar, targets.length)
             ratio = targets.valid_ratio if "valid_ratio" in targets else None
             ratio = None if ratio is None else _tensor(ratio).astype("float32")
-            out["sar"] = self.sar_head(x, label, ratio)
-        else:
-            label = _crop(targets.label_gtc, targets.length)
-            out["gtc"] = self.gtc_head(self.before_gtc(x), label)
-        return out
+            return MultiHeadOutput(ctc, ctc_neck=neck, sar=self.sar_head(x, label, ratio))
+        label = _crop(targets.label_gtc, targets.length)
+        return MultiHeadOutput(ctc, ctc_neck=neck, gtc=self.gtc_head(self.before_gtc(x), label))

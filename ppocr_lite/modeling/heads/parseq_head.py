@@ -19,7 +19,9 @@ import paddle
 import paddle.nn.functional as F
 from paddle import Tensor, nn
 
+from ppocr_lite.data.batch import Batch
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.modeling.heads.output import ParseQOutput
 from ppocr_lite.modeling.layers.weight_init import init_transformer_weights, trunc_normal_
 from ppocr_lite.postprocess.tokens import parseq_tokens
 from ppocr_lite.registry import HEADS
@@ -228,7 +230,7 @@ class ParseQHead(nn.Layer):
         masks = (_with_padding(query_mask, padding), _with_padding(content_mask, padding))
         return self.decoder(self.dropout(query), self.dropout(content), memory, masks)
 
-    def forward_train(self, memory: Tensor, label: Tensor, length: Tensor) -> dict[str, Any]:
+    def forward_train(self, memory: Tensor, label: Tensor, length: Tensor) -> ParseQOutput:
         """Teacher-forced logits of every sampled order (see ``forward``)."""
         tgt = label[:, : int(length.max()) + 2].astype("int64")
         tgt_in = tgt[:, :-1]
@@ -238,12 +240,9 @@ class ParseQHead(nn.Layer):
             content_mask, query_mask = perm_masks(perm)
             out = self.decode(tgt_in, memory, content_mask, padding, query_mask=query_mask)
             logits_list.append(self.head(out))
-        return {
-            "predict": logits_list[0],
-            "logits_list": logits_list,
-            "pad_id": self.tokens.pad,
-            "eos_id": self.tokens.eos,
-        }
+        return ParseQOutput(
+            logits_list[0], logits_list=logits_list, pad_id=self.tokens.pad, eos_id=self.tokens.eos
+        )
 
     def _decode_ar(self, memory: Tensor, queries: Tensor, causal: Tensor) -> Tensor:
         """Left-to-right greedy decoding; stops once every row has predicted EOS."""
@@ -292,7 +291,7 @@ class ParseQHead(nn.Layer):
             probs = paddle.concat([probs, fill.astype(probs.dtype)], axis=1)
         return probs
 
-    def forward(self, x: Tensor, targets: Any = None) -> Tensor | dict[str, Any]:
+    def forward(self, x: Tensor, targets: Batch | None = None) -> Tensor | ParseQOutput:
         """Decode the encoder tokens.
 
         Args:
@@ -300,9 +299,9 @@ class ParseQHead(nn.Layer):
             targets: The Batch (training only), with ``label`` (N, L) PARSeq ids and ``length``.
 
         Returns:
-            Eval: (N, max_text_length + 1, out_channels) probabilities. Training: a dict with
-            ``logits_list`` (one (N, T, out_channels) logits per order; the first, left-to-right,
-            also as ``predict``), ``pad_id`` and ``eos_id`` for the loss.
+            Eval: (N, max_text_length + 1, out_channels) probabilities. Training: a
+            ``ParseQOutput``: ``logits_list`` (one (N, T, out_channels) logits per order; the
+            first, left-to-right, also as ``predict``), ``pad_id`` and ``eos_id`` for the loss.
         """
         if not self.training:
             return self.forward_test(x)
