@@ -26,9 +26,9 @@ import lmdb  # noqa: E402
 
 from ppocr_lite.config.load import load_config  # noqa: E402
 from ppocr_lite.config.overrides import apply_overrides  # noqa: E402
-from ppocr_lite.config.validate import check_config  # noqa: E402
 from ppocr_lite.deploy.export import export_model  # noqa: E402
 from ppocr_lite.deploy.onnx_backend import export_onnx  # noqa: E402
+from ppocr_lite.validate import check_config  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from initial_checkpoint import initial_checkpoint  # noqa: E402

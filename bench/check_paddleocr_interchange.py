@@ -359,8 +359,8 @@ def lite_predict(cfg: dict[str, Any], weights: Path, inputs: Any) -> tuple[Any, 
     import paddle
 
     from ppocr_lite.checkpoint.load import load_weights
-    from ppocr_lite.config.validate import check_config
     from ppocr_lite.engine.components import build_components
+    from ppocr_lite.validate import check_config
 
     paddle.set_device("cpu")
     parts = build_components(cfg, check_config(cfg, "check", sections=(), optional=()))
@@ -380,10 +380,10 @@ def preprocess(cfg: dict[str, Any], images: list[bytes]) -> Any:
     """The Eval transforms of ``cfg`` (ppocr_lite's implementation) on every image."""
     import numpy as np
 
-    from ppocr_lite.config.validate import check_config
     from ppocr_lite.data.transforms import apply_transforms
     from ppocr_lite.deploy.files import inference_ops
     from ppocr_lite.engine.components import build_components
+    from ppocr_lite.validate import check_config
 
     parts = build_components(cfg, check_config(cfg, "check", sections=(), optional=()))
     ops = inference_ops(cfg, parts.charset, parts.gcfg)
@@ -451,8 +451,8 @@ def lite_init(cfg: dict[str, Any], inputs: Any, prefix: Path) -> None:
     """ppocr_lite's model of the YAML, fixed-seed decisive initialisation, saved."""
     import paddle
 
-    from ppocr_lite.config.validate import check_config
     from ppocr_lite.engine.components import build_components
+    from ppocr_lite.validate import check_config
 
     paddle.set_device("cpu")
     paddle.seed(0)

@@ -77,7 +77,7 @@ def make_inputs(size: dict[str, int], path: Path) -> None:
     import paddle
 
     from ppocr_lite.modeling.heads.parseq_head import generate_perms
-    from ppocr_lite.postprocess.tokens import parseq_tokens
+    from ppocr_lite.tokens import parseq_tokens
 
     tokens = parseq_tokens(size["chars"])
     rng = np.random.default_rng(1)

@@ -25,8 +25,8 @@ def initial_checkpoint(config: str | Path, save_dir: str | Path, overrides: Sequ
     from ppocr_lite.checkpoint.state import TrainState
     from ppocr_lite.config.load import load_config
     from ppocr_lite.config.overrides import apply_overrides
-    from ppocr_lite.config.validate import check_config
     from ppocr_lite.engine.components import build_components
+    from ppocr_lite.validate import check_config
 
     cfg = apply_overrides(load_config(config), list(overrides))
     paddle.seed(0)

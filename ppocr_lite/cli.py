@@ -114,7 +114,7 @@ def load(
     ``cfg``: the config as ``read_config`` gave it, when the tool has read it already.
     ``weights``: check that the weight files the config names exist (``check_config``).
     """
-    from ppocr_lite.config.validate import check_config  # imports the components (and Paddle)
+    from ppocr_lite.validate import check_config  # imports the components (and Paddle)
 
     cfg = read_config(args) if cfg is None else cfg
     try:

@@ -23,7 +23,6 @@ from ppocr_lite.charset import Charset
 from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.deploy.backends import PaddleInferenceBackend, gpu_available
 from ppocr_lite.deploy.export import probe_dynamic_width
 from ppocr_lite.deploy.files import inference_ops
@@ -43,6 +42,7 @@ from ppocr_lite.deploy.static import ModelRunner
 from ppocr_lite.engine.components import build_components, select_device
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import POSTPROCESSES
+from ppocr_lite.validate import check_config
 
 MAX_TIMINGS = 100_000  # batch timings kept: a long-lived recognizer must not grow without end
 

@@ -6,8 +6,8 @@ from paddle import Tensor, nn
 
 from ppocr_lite.data.batch import Batch
 from ppocr_lite.losses.cross_entropy import check_smoothing, mean_token_cross_entropy
-from ppocr_lite.postprocess.tokens import nrtr_tokens
 from ppocr_lite.registry import LOSSES
+from ppocr_lite.tokens import nrtr_tokens
 
 
 @LOSSES.register()

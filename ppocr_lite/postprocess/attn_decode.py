@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.postprocess.token_decode import TokenDecode
-from ppocr_lite.postprocess.tokens import attn_tokens
 from ppocr_lite.registry import POSTPROCESSES
+from ppocr_lite.tokens import attn_tokens
 
 
 @POSTPROCESSES.register()

@@ -6,8 +6,8 @@ import numpy as np
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.postprocess.token_decode import TokenDecode
-from ppocr_lite.postprocess.tokens import parseq_tokens
 from ppocr_lite.registry import POSTPROCESSES
+from ppocr_lite.tokens import parseq_tokens
 
 
 @POSTPROCESSES.register()

@@ -6,7 +6,7 @@ import numpy as np
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.data.batch import Batch
-from ppocr_lite.postprocess.tokens import TokenLayout
+from ppocr_lite.tokens import TokenLayout
 
 
 class TokenDecode:

@@ -20,9 +20,9 @@ import pytest
 
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.engine.run import prepare_training
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.validate import check_config
 
 from ..conftest import VI_DICT, make_labels, render_line
 

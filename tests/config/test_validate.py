@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from ppocr_lite.config.load import load_config
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.validate import check_config
 
 from ..timing import run_timed
 

@@ -12,7 +12,6 @@ import pytest
 
 from ppocr_lite.charset import Charset
 from ppocr_lite.config.schema import parse_global
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.data import build_dataloader
 from ppocr_lite.data.base import RawSample, RecDataset
 from ppocr_lite.data.transforms.resize import RecResizeImg
@@ -24,6 +23,7 @@ from ppocr_lite.data.width_sampler import (
     image_size,
 )
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.validate import check_config
 
 from ..conftest import VI_DICT, small_config
 

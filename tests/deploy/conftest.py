@@ -25,11 +25,11 @@ from ppocr_lite.checkpoint.manager import CheckpointManager
 from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.data.transforms.decode import DecodeImage
 from ppocr_lite.data.transforms.resize import RecResizeImg
 from ppocr_lite.deploy.preprocess import Preprocess
 from ppocr_lite.engine.components import build_components
+from ppocr_lite.validate import check_config
 
 from ..conftest import ROOT, VI_DICT, make_labels, render_line
 

@@ -23,7 +23,6 @@ from ppocr_lite import TextRecognizer
 from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import parse_global
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.data.lmdb_writer import write_lmdb
 from ppocr_lite.data.transforms import apply_transforms
 from ppocr_lite.deploy import onnx_cache
@@ -31,6 +30,7 @@ from ppocr_lite.deploy.files import inference_ops
 from ppocr_lite.engine.components import build_components
 from ppocr_lite.engine.inference import evaluate_checkpoint, infer_images
 from ppocr_lite.engine.samples import SampleResult, read_tsv
+from ppocr_lite.validate import check_config
 
 from ..conftest import ROOT, make_labels, render_line
 from .conftest import Exported

@@ -14,10 +14,10 @@ from ppocr_lite.checkpoint.manager import CheckpointManager
 from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.deploy.export import export_model
 from ppocr_lite.deploy.spec import read_spec
 from ppocr_lite.engine.components import build_components
+from ppocr_lite.validate import check_config
 
 from ..conftest import ROOT, VI_DICT
 from .conftest import backend_logit_gap, line_images, make_decisive

@@ -15,10 +15,10 @@ import pytest
 
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.schema import parse_global
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.deploy import onnx_cache
 from ppocr_lite.engine.inference import infer_images
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.validate import check_config
 
 from ..conftest import ROOT
 from .conftest import Exported

@@ -23,9 +23,9 @@ from paddle import nn
 
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.schema import parse_global
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.engine.run import prepare_training
 from ppocr_lite.modeling import build_model
+from ppocr_lite.validate import check_config
 
 from ..conftest import ROOT, VI_DICT
 

@@ -12,9 +12,9 @@ import pytest
 from paddle import nn
 
 from ppocr_lite.checkpoint.load import load_weights
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.deploy.static import ModelRunner, dygraph_runner, static_runner
 from ppocr_lite.engine.components import Components, build_components
+from ppocr_lite.validate import check_config
 
 from .conftest import Exported, fixed_batch
 

@@ -12,10 +12,10 @@ import pytest
 
 from ppocr_lite import TextRecognizer
 from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.deploy.export import export_model
 from ppocr_lite.deploy.spec import ONNX_FILE, read_spec
 from ppocr_lite.errors import ConfigError
+from ppocr_lite.validate import check_config
 
 from .conftest import Exported, line_images
 

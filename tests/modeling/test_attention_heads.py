@@ -26,8 +26,8 @@ from ppocr_lite.modeling import build_model, count_parameters
 from ppocr_lite.modeling.heads.output import MultiHeadOutput, ParseQOutput
 from ppocr_lite.modeling.heads.parseq_head import generate_perms, perm_masks
 from ppocr_lite.postprocess.parseq_decode import ParseQLabelDecode
-from ppocr_lite.postprocess.tokens import nrtr_tokens, parseq_tokens, sar_tokens
 from ppocr_lite.registry import LOSSES
+from ppocr_lite.tokens import nrtr_tokens, parseq_tokens, sar_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 CS = Charset(tuple("abcdeđệ "))
@@ -282,8 +282,8 @@ def test_shipped_configs_build_and_infer(name: str, monkeypatch: pytest.MonkeyPa
     from ppocr_lite.config.load import load_config
     from ppocr_lite.config.overrides import apply_overrides
     from ppocr_lite.config.resolve import input_shape
-    from ppocr_lite.config.validate import check_config
     from ppocr_lite.engine.components import build_components
+    from ppocr_lite.validate import check_config
 
     monkeypatch.chdir(ROOT)
     opts = ["Global.use_gpu=false", "Train.dataset.data_dir=demo_data/vi_demo/train",

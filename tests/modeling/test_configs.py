@@ -15,11 +15,11 @@ from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.config.resolve import input_shape
 from ppocr_lite.config.schema import GlobalConfig
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.data import Batch, build_dataloader
 from ppocr_lite.engine.components import Components, build_components
 from ppocr_lite.optim import build_optimizer
 from ppocr_lite.registry import LOSSES
+from ppocr_lite.validate import check_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((ROOT / "configs" / "rec").glob("*.yml"))

@@ -20,7 +20,7 @@ import pytest
 
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.config.validate import check_config
+from ppocr_lite.validate import check_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.engine.samples import SampleResult, write_tsv
 from ppocr_lite.report.build import ReportRequest, write_report
 from ppocr_lite.report.images import read_image, thumbnail
+from ppocr_lite.validate import check_config
 
 
 def test_thumbnail_of_an_lmdb_sample(tiny_lmdb: dict[str, Any]) -> None:

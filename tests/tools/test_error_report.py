@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.engine.run import prepare_training
+from ppocr_lite.validate import check_config
 
 from ..conftest import small_config
 

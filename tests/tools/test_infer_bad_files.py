@@ -16,10 +16,10 @@ import paddle
 import pytest
 import yaml
 
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.data.transforms.decode import decode_image, image_header
 from ppocr_lite.engine.components import build_components
 from ppocr_lite.errors import DataError
+from ppocr_lite.validate import check_config
 
 from ..conftest import render_line, small_config
 

@@ -14,9 +14,9 @@ import pytest
 from ppocr_lite.checkpoint.manager import CheckpointManager
 from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.config.saved import checkpoint_override, find_saved_config
-from ppocr_lite.config.validate import check_config
 from ppocr_lite.engine.components import build_components
 from ppocr_lite.engine.resume import record_config
+from ppocr_lite.validate import check_config
 
 from ..conftest import render_line, small_config
 

@@ -15,14 +15,14 @@ from ppocr_lite.charset import Charset
 from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.data.transforms.label_encode import CTCLabelEncode, check_label
 from ppocr_lite.errors import ConfigError
-from ppocr_lite.postprocess.tokens import (
+from ppocr_lite.registry import TRANSFORMS
+from ppocr_lite.tokens import (
     TokenLayout,
     attn_tokens,
     nrtr_tokens,
     parseq_tokens,
     sar_tokens,
 )
-from ppocr_lite.registry import TRANSFORMS
 
 
 class _SequenceLabelEncode(Transform):

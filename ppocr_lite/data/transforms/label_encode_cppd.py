@@ -10,8 +10,8 @@ from ppocr_lite.charset import Charset
 from ppocr_lite.data.transforms.base import Transform
 from ppocr_lite.data.transforms.label_encode import check_label
 from ppocr_lite.errors import ConfigError, DataError
-from ppocr_lite.postprocess.tokens import cppd_tokens
 from ppocr_lite.registry import TRANSFORMS
+from ppocr_lite.tokens import cppd_tokens
 
 
 @TRANSFORMS.register()

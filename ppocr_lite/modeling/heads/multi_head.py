@@ -21,8 +21,8 @@ from ppocr_lite.modeling.heads.nrtr_head import NRTRConfig, NRTRHead
 from ppocr_lite.modeling.heads.output import MultiHeadOutput
 from ppocr_lite.modeling.heads.sar_head import SARConfig, SARHead
 from ppocr_lite.modeling.layers.weight_init import trunc_normal_
-from ppocr_lite.postprocess.tokens import nrtr_tokens, sar_tokens
 from ppocr_lite.registry import HEADS, NECKS, did_you_mean
+from ppocr_lite.tokens import nrtr_tokens, sar_tokens
 
 GUIDES = ("SARHead", "NRTRHead")
 # PaddleOCR's NRTRHead keys -> NRTRConfig fields.

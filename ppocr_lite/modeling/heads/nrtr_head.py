@@ -17,7 +17,7 @@ import paddle.nn.functional as F
 from paddle import Tensor, nn
 
 from ppocr_lite.modeling.layers import Mlp
-from ppocr_lite.postprocess.tokens import TokenLayout
+from ppocr_lite.tokens import TokenLayout
 
 _xavier = nn.initializer.XavierNormal()
 _zeros = nn.initializer.Constant(0.0)

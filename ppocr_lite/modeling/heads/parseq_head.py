@@ -23,8 +23,8 @@ from ppocr_lite.data.batch import Batch
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling.heads.output import ParseQOutput
 from ppocr_lite.modeling.layers.weight_init import init_transformer_weights, trunc_normal_
-from ppocr_lite.postprocess.tokens import parseq_tokens
 from ppocr_lite.registry import HEADS
+from ppocr_lite.tokens import parseq_tokens
 
 # For 4 characters with mirroring, 12 of the 24 orders whose mirror images are the other 12.
 _MIRROR_POOL_4 = [0, 3, 4, 6, 9, 10, 12, 16, 17, 18, 19, 21]

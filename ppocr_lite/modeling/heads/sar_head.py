@@ -15,7 +15,7 @@ import paddle
 import paddle.nn.functional as F
 from paddle import Tensor, nn
 
-from ppocr_lite.postprocess.tokens import TokenLayout
+from ppocr_lite.tokens import TokenLayout
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from paddle import Tensor
 
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling.heads.sar_head import SARConfig, SARHead, valid_width_mask
-from ppocr_lite.postprocess.tokens import sar_tokens
 from ppocr_lite.registry import HEADS, did_you_mean
+from ppocr_lite.tokens import sar_tokens
 
 
 @HEADS.register(name="SARHead")
