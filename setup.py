@@ -36,8 +36,7 @@ setup(
         # imgaug is unmaintained and needs NumPy < 2; only IaaAugment uses it.
         "imgaug": ["imgaug>=0.4", "numpy<2"],
         "plot": ["matplotlib>=3.7"],
-        # OpenVINO runs the cached ONNX graphs of infer_rec.py fastest on the CPU.
-        "onnx": ["paddle2onnx>=2.1,<3", "onnxruntime>=1.16", "openvino>=2024.0"],
+        "onnx": ["paddle2onnx>=2.1,<3", "onnxruntime>=1.16"],
         "test": ["pytest>=7", "pytest-xdist>=3", "hypothesis>=6", "matplotlib>=3.7"],
         "dev": ["ruff>=0.5", "mypy>=1.8"],
     },

@@ -3,10 +3,10 @@
 Modules: ``pipeline`` (the one inference path: Eval transforms -> batches -> runner ->
 post-process), ``preprocess`` (the Eval transforms on images or arrays; widening),
 ``files`` (image folders and result files around it), ``spec`` (inference.yml),
-``export`` (checkpoint -> inference folder), ``backends`` (Paddle Inference, dygraph),
-``onnx_backend`` (paddle2onnx + onnxruntime, optional), ``static`` and ``onnx_cache``
-(infer_rec's converted graphs), ``benchmark``, ``convert`` / ``weights`` (PaddleOCR checkpoint
-layouts), ``api`` (TextRecognizer).
+``export`` (checkpoint -> inference folder), ``backends`` (the ``Backend`` protocol: dygraph,
+Paddle Inference), ``onnx_backend`` (paddle2onnx + onnxruntime, optional), ``inference``
+(eval.py and infer_rec.py on a checkpoint), ``benchmark``, ``convert`` / ``weights``
+(PaddleOCR checkpoint layouts), ``api`` (TextRecognizer).
 """
 
 from __future__ import annotations

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import paddle
 from paddle import nn
 
@@ -37,16 +36,11 @@ def target_texts(batch: Batch, charset: Any, postprocess: Any = None) -> list[st
     ]
 
 
-def _as_numpy(x: Any) -> np.ndarray:
-    return x.numpy() if isinstance(x, paddle.Tensor) else np.asarray(x)
-
-
 def evaluate(
     model: nn.Layer,
     loader: Iterable[Batch],
     postprocess: Any,
     metric: Any,
-    run: Callable[[np.ndarray], Any] | None = None,
     samples: list[SampleResult] | None = None,
 ) -> dict[str, float]:
     """Run the model over ``loader`` and return the metric's figures plus ``fps``.
@@ -58,8 +52,6 @@ def evaluate(
         loader: Batches with ``image`` (N, C, H, W) and the targets.
         postprocess: Model output -> [(text, score), ...].
         metric: ``reset``, ``update(predicted, targets)``, ``get_metric``.
-        run: Runs ``model`` on a NumPy batch instead of calling it (e.g. the static graph of
-            ``deploy.static.ModelRunner``); its output goes to ``postprocess``.
         samples: When given, each line's result (and each skipped sample) is appended to it.
 
     Returns:
@@ -79,10 +71,7 @@ def evaluate(
                     if samples is not None:
                         samples.extend(batch_samples(batch, [], []))
                     continue
-                if run is None:
-                    preds = postprocess(model(batch.image).numpy())
-                else:
-                    preds = postprocess(run(_as_numpy(batch.image)))
+                preds = postprocess(model(batch.image).numpy())
                 targets = target_texts(batch, postprocess.charset, postprocess)
                 metric.update([p[0] for p in preds], targets)
                 if samples is not None:
