@@ -44,7 +44,6 @@ setup(
             "onnx>=1.14",
             "ml_dtypes>=0.4",
             "onnxconverter-common>=1.14",
-            "openvino>=2024.0",
         ],
         "test": ["pytest>=7", "pytest-xdist>=3", "hypothesis>=6", "matplotlib>=3.7"],
         "dev": ["ruff>=0.5", "mypy>=1.8"],

@@ -9,6 +9,7 @@ on the vi_synth data it measures, each as the median of several runs after warm-
   2. training IPS in steady state, avg_reader_cost and avg_batch_cost (tools/train.py, RecAug on);
   3. evaluation images/s over the val LMDB (tools/eval.py, whole process);
   4. tools/infer_rec.py images/s over a folder of images (whole process, startup included);
+  (3 and 4: the first run on the checkpoint, cold, and the median of the later, warm, runs);
   5. peak RSS of training (the tool and its data workers);
   6. val norm_edit_dis of CRNN-MV3 after the same number of steps (accuracy parity).
 With ``--vs-paddleocr PYTHON`` the same YAMLs also run through PaddleOCR's tools/train.py, eval.py
@@ -179,9 +180,9 @@ def measure(bench: recipes.Bench, val_count: int, folder: str, count: int) -> li
         if "train" in wanted:
             figures += recipes.training(bench, model)
         if "eval" in wanted:
-            figures.append(recipes.evaluation(bench, model, val_count))
+            figures += recipes.evaluation(bench, model, val_count)
         if "infer" in wanted:
-            figures.append(recipes.inference(bench, model, folder, count))
+            figures += recipes.inference(bench, model, folder, count)
     if "parity" in wanted and bench.opts.parity_steps > 0 and "CRNN-MV3" in bench.opts.models:
         figures.append(recipes.parity(bench, "CRNN-MV3"))
     return figures
@@ -226,8 +227,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     work = args.work or tempfile.mkdtemp(prefix="ppocr_lite_bench_")
     os.makedirs(work, exist_ok=True)
-    # ppocr_lite's converted graphs: a cache of this run only, so the first runs are cold.
-    os.environ["PPOCR_LITE_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache_", dir=work)
     start = time.perf_counter()
     try:
         bench = recipes.Bench(sides, os.path.abspath(args.data), os.path.abspath(work), args)

@@ -97,26 +97,19 @@ def _epilog(keys: Sequence[tuple[str, str]], example: str) -> str:
     return "\n".join(lines)
 
 
-def read_config(args: argparse.Namespace) -> dict[str, Any]:
-    """The config with its ``-o`` overrides applied, not validated (no Paddle imported)."""
-    return apply_overrides(load_config(args.config), args.opt)
-
-
 def load(
     args: argparse.Namespace,
     sections: tuple[str, ...],
     optional: tuple[str, ...] = (),
-    cfg: dict[str, Any] | None = None,
     weights: bool = True,
 ) -> tuple[dict[str, Any], GlobalConfig]:
     """Load, override and validate the config (before any model or data is built).
 
-    ``cfg``: the config as ``read_config`` gave it, when the tool has read it already.
     ``weights``: check that the weight files the config names exist (``check_config``).
     """
     from ppocr_lite.validate import check_config  # imports the components (and Paddle)
 
-    cfg = read_config(args) if cfg is None else cfg
+    cfg = apply_overrides(load_config(args.config), args.opt)
     try:
         return cfg, check_config(cfg, args.config, sections, optional, weights=weights)
     except ConfigError:

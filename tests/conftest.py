@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -17,9 +15,6 @@ from ppocr_lite.config.load import load_config
 from ppocr_lite.data.lmdb_writer import write_lmdb
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 
-# The static-graph cache of eval/infer goes to a throw-away folder, not the user's ~/.cache
-# (child processes of the tests inherit it).
-os.environ.setdefault("PPOCR_LITE_CACHE_DIR", tempfile.mkdtemp(prefix="ppocr_lite_cache_"))
 # The CPU math settings the trainer and the inference tools apply, applied once before any test
 # runs: numerics (GEMM kernels) must not depend on which test happened to run first.
 tune_cpu_math("cpu")

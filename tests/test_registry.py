@@ -58,10 +58,10 @@ def test_block_not_modified() -> None:
 
 
 def test_the_package_imports_no_paddle_until_a_model_part_is_looked_up() -> None:
-    """Registries import their components on first lookup: the cached-ONNX path of
-    infer_rec.py (config, transforms, post-process) runs without Paddle."""
+    """Registries import their components on first lookup: config, transforms and post-process
+    (and the onnxruntime backend) work without Paddle."""
     code = (
-        "import sys, ppocr_lite, ppocr_lite.cli, ppocr_lite.deploy.onnx_cache\n"
+        "import sys, ppocr_lite, ppocr_lite.cli, ppocr_lite.deploy.onnx_backend\n"
         "from ppocr_lite.registry import HEADS, POSTPROCESSES, TRANSFORMS\n"
         "assert 'RecResizeImg' in TRANSFORMS and 'CTCLabelDecode' in POSTPROCESSES\n"
         "assert 'paddle' not in sys.modules, 'paddle imported'\n"

@@ -28,7 +28,7 @@ EXAMPLE = (
 
 def main() -> None:
     args = parse_args(__doc__, keys=KEYS, example=EXAMPLE, saved_config=True)
-    from ppocr_lite.engine.inference import evaluate_checkpoint  # imports Paddle: after --help
+    from ppocr_lite.deploy.inference import evaluate_checkpoint  # imports Paddle: after --help
 
     cfg, gcfg = load(args, sections=("Eval",))
     figures = evaluate_checkpoint(cfg, gcfg)

@@ -17,13 +17,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import paddle
-
 from ppocr_lite.charset import Charset
 from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.deploy.backends import PaddleInferenceBackend, gpu_available
+from ppocr_lite.deploy.backends import DygraphBackend, PaddleInferenceBackend, gpu_available
 from ppocr_lite.deploy.export import probe_dynamic_width
 from ppocr_lite.deploy.files import inference_ops
 from ppocr_lite.deploy.layout import BACKENDS
@@ -38,7 +36,6 @@ from ppocr_lite.deploy.pipeline import (
 )
 from ppocr_lite.deploy.preprocess import Preprocess, build_ops, can_widen
 from ppocr_lite.deploy.spec import DeploySpec, eval_transforms, input_shape, read_spec
-from ppocr_lite.deploy.static import ModelRunner
 from ppocr_lite.engine.components import build_components, select_device
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.registry import POSTPROCESSES
@@ -161,7 +158,7 @@ class TextRecognizer:
         widen_long_lines: bool | None = None,
     ) -> TextRecognizer:
         """Build the model of a training config and load a checkpoint into it; it runs as
-        ``infer_rec.py`` runs it (a static graph on the CPU when it matches the model).
+        ``infer_rec.py`` runs it (the dygraph model, batched).
 
         Args:
             config: YAML path or loaded config (PaddleOCR format).
@@ -190,9 +187,9 @@ class TextRecognizer:
         ops = inference_ops(cfg, components.charset, gcfg)
         dynamic = probe_dynamic_width(components.model, input_shape(eval_transforms(cfg)))
         widen = _widen(widen_long_lines, dynamic, ops)
-        run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
+        run = per_batch(DygraphBackend(components.model).run)
         self = cls.__new__(cls)
-        self._start(Preprocess(ops, widen), per_batch(run), components.postprocess, batch_size)
+        self._start(Preprocess(ops, widen), run, components.postprocess, batch_size)
         return self
 
     def predict(self, images: Sequence[ImageInput]) -> list[Recognition]:

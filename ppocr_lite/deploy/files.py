@@ -1,9 +1,5 @@
 """Recognition of image files for ``tools/infer_rec.py`` and ``predict_rec.py``: listing,
 the result file and the console summary around ``pipeline.recognise``. No Paddle needed.
-
-``tools/infer_rec.py`` runs the checkpoint's model (``engine/inference.py``) or, on a later
-run with the same checkpoint and config, its cached ONNX graph (``deploy/onnx_cache.py``):
-both write the same result file.
 """
 
 from __future__ import annotations

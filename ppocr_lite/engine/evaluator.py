@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
-import numpy as np
 import paddle
 from paddle import nn
 
@@ -33,7 +31,6 @@ def evaluate(
     loader: Iterable[Batch],
     postprocess: PostProcess,
     metric: Metric,
-    run: Callable[[np.ndarray], Any] | None = None,
     samples: list[SampleResult] | None = None,
 ) -> dict[str, float]:
     """Run the model over ``loader`` and return the metric's figures plus ``fps``.
@@ -45,8 +42,6 @@ def evaluate(
         loader: Batches with ``image`` (N, C, H, W) and the targets.
         postprocess: Model output -> [(text, score), ...]; also decodes the targets.
         metric: Accumulates predicted against target texts.
-        run: Runs ``model`` on a NumPy batch instead of calling it (e.g. the static graph of
-            ``deploy.static.ModelRunner``); its output goes to ``postprocess``.
         samples: When given, each line's result (and each skipped sample) is appended to it.
 
     Returns:
@@ -66,10 +61,7 @@ def evaluate(
                     if samples is not None:
                         samples.extend(batch_samples(batch, [], []))
                     continue
-                if run is None:
-                    preds = postprocess(model(batch.image).numpy())
-                else:
-                    preds = postprocess(run(np.asarray(batch.image)))
+                preds = postprocess(model(batch.image).numpy())
                 targets = target_texts(batch, postprocess)
                 metric.update([p[0] for p in preds], targets)
                 if samples is not None:

@@ -63,7 +63,7 @@ def collect(
     """Per-sample results and metric figures of a checkpoint over the Eval set, or of a TSV."""
     if is_tsv:
         return _results_from_tsv(cfg, source)
-    from ppocr_lite.engine.inference import evaluate_checkpoint  # the eval.py path
+    from ppocr_lite.deploy.inference import evaluate_checkpoint  # the eval.py path
 
     samples: list[SampleResult] = []
     run_cfg = dataclasses.replace(gcfg, checkpoints=source, save_eval_tsv=None)

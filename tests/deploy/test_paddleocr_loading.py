@@ -208,7 +208,7 @@ def test_eval_and_infer_convert_a_distillation_file(
     multihead_arch: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from ppocr_lite.engine.inference import evaluate_checkpoint, infer_images
+    from ppocr_lite.deploy.inference import evaluate_checkpoint, infer_images
 
     prefix, _ = paddleocr_file("distillation", multihead_arch, tmp_path / "ref")
     cfg = tiny_config(tiny_lmdb, tmp_path / "out", multihead=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -34,10 +33,9 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory, tiny_lmdb: dict[str, Any])
 
 
 def tool(name: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PPOCR_LITE_DYGRAPH": "1"}  # no static conversion: faster, same output
     cmd = [sys.executable, str(ROOT / "tools" / name), *args]
     return subprocess.run(
-        cmd, capture_output=True, text=True, encoding="utf-8", timeout=300, env=env
+        cmd, capture_output=True, text=True, encoding="utf-8", timeout=300
     )
 
 

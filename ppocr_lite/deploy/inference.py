@@ -1,4 +1,5 @@
-"""Evaluation of a checkpoint and recognition of image files."""
+"""Evaluation of a checkpoint (``tools/eval.py``) and recognition of image files
+(``tools/infer_rec.py``): the checkpoint's dygraph model on Paddle's device, batched."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import paddle
-
 from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
-from ppocr_lite.deploy import onnx_cache
+from ppocr_lite.deploy.backends import DygraphBackend
 from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
 from ppocr_lite.deploy.pipeline import per_batch
-from ppocr_lite.deploy.static import ModelRunner
 from ppocr_lite.engine.components import Components, build_components, select_device
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate
@@ -50,9 +48,8 @@ def evaluate_checkpoint(
     logger.info(
         "eval: %d samples; metric options: %s", len(loader.dataset), components.metric.describe()
     )
-    run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
     figures = evaluate(
-        components.model, loader, components.postprocess, components.metric, run, samples
+        components.model, loader, components.postprocess, components.metric, samples
     )
     logger.info("metric eval: %s", ", ".join(f"{k}: {v:.4f}" for k, v in figures.items()))
     if gcfg.save_eval_tsv and samples is not None:
@@ -61,13 +58,8 @@ def evaluate_checkpoint(
 
 
 def infer_images(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction]:
-    """Recognise ``Global.infer_img``; print each result and write ``Global.save_res_path``."""
+    """Recognise ``Global.infer_img``; write ``Global.save_res_path`` and log a summary."""
     paths = list_images(gcfg.infer_img)
     components = _prepare(cfg, gcfg)
-    run = ModelRunner(components.model, use_static=paddle.get_device() == "cpu")
-    results = recognise_files(
-        cfg, gcfg, components.charset, components.postprocess, per_batch(run), paths
-    )
-    if run.static_dir is not None and run.probe is not None:  # for the next run: no Paddle
-        onnx_cache.store(cfg, gcfg, run.static_dir, run.probe, run(run.probe), run.width)
-    return results
+    run = per_batch(DygraphBackend(components.model).run)
+    return recognise_files(cfg, gcfg, components.charset, components.postprocess, run, paths)
