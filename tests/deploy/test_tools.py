@@ -83,7 +83,7 @@ def test_clear_errors_without_weights_folder_or_export(
         TextRecognizer(tmp_path)
     with pytest.raises(ConfigError, match="backend"):
         TextRecognizer(model.model_dir, backend="tensorrt")
-    with pytest.raises(ConfigError, match="ONNX backend runs fp32"):
+    with pytest.raises(ConfigError, match="ONNX model is fp32: write an fp16 one"):
         TextRecognizer(model.model_dir, backend="onnx", precision="fp16")
 
 
