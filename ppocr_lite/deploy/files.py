@@ -41,10 +41,23 @@ IMAGE_SUFFIXES = {
 }
 
 
-def inference_ops(cfg: Mapping[str, Any], charset: Charset, gcfg: GlobalConfig) -> list[Transform]:
+def inference_ops(
+    cfg: Mapping[str, Any], charset: Charset, gcfg: GlobalConfig, infer_mode: bool = False
+) -> list[Transform]:
     """The Eval (else Train) transforms of ``cfg`` without label ops, keeping only the image:
-    built as ``eval.py``'s loader builds them, so both see the same pixels."""
-    return build_ops(eval_transforms(cfg), charset, gcfg.max_text_length, gcfg.character_dict_path)
+    built as ``eval.py``'s loader builds them, so both see the same pixels. ``infer_mode`` sets
+    ``RecResizeImg.infer_mode`` as PaddleOCR's ``tools/infer_rec.py`` does (with a dictionary,
+    a line wider than the trained ratio then keeps its ratio instead of being squeezed)."""
+    transforms = eval_transforms(cfg)
+    if infer_mode:
+        transforms = [_with_infer_mode(item) for item in transforms]
+    return build_ops(transforms, charset, gcfg.max_text_length, gcfg.character_dict_path)
+
+
+def _with_infer_mode(item: Any) -> Any:
+    if isinstance(item, Mapping) and "RecResizeImg" in item:
+        return {"RecResizeImg": {**(item["RecResizeImg"] or {}), "infer_mode": True}}
+    return item
 
 
 def list_images(
@@ -101,7 +114,8 @@ def recognise_files(
     write ``Global.save_res_path`` and log a summary (each result too for a handful of files,
     or with ``Global.print_results``)."""
     start = time.perf_counter()
-    ops = inference_ops(cfg, charset, gcfg)
+    # PaddleOCR's tools/infer_rec.py sets RecResizeImg.infer_mode; so does this, its equal.
+    ops = inference_ops(cfg, charset, gcfg, infer_mode=True)
     predictions = predict_paths(paths, ops, run, postprocess, gcfg.infer_batch_size)
     each = gcfg.print_results or len(paths) <= PRINT_LIMIT
     results = write_predictions(predictions, Path(gcfg.save_res_path), each)

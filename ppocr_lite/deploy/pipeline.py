@@ -116,13 +116,15 @@ def plan_batches(order: list[int], size: int) -> list[list[int]]:
     return batches
 
 
-def _stack(images: list[np.ndarray]) -> np.ndarray:
-    """(N, C, H, W): the lines as they are, right-padded with zeros to the widest."""
-    width = max(im.shape[-1] for im in images)
-    out = np.zeros((len(images), *images[0].shape[:-1], width), dtype=np.float32)
-    for i, im in enumerate(images):
-        out[i, ..., : im.shape[-1]] = im
-    return out
+def _same_shape(good: list[tuple[int, np.ndarray]]) -> list[list[tuple[int, np.ndarray]]]:
+    """The lines grouped by input shape. A line is never padded beside a wider one: the model
+    would read the padding (a BiLSTM's output depends on it), and each line must give what it
+    gives alone, as in PaddleOCR's infer_rec, which runs one image at a time. Only per-line
+    widening (``RecResizeImg.infer_mode`` with a dictionary) makes shapes differ."""
+    groups: dict[tuple[int, ...], list[tuple[int, np.ndarray]]] = {}
+    for i, image in good:
+        groups.setdefault(image.shape, []).append((i, image))
+    return list(groups.values())
 
 
 Loaded = tuple[list[np.ndarray | str], float]  # preprocessed lines and the seconds it took
@@ -187,8 +189,8 @@ def _recognise_chunk(items: Sequence[ImageInput], pipe: Pipeline) -> list[Recogn
     for i, raw in enumerate(raws):
         if isinstance(raw, str):
             results[i] = Recognition(error=raw)
-    # Sorted by aspect ratio, so that a batch is padded only to its own widest line, and
-    # decoded by the pool while the model runs the batches before it.
+    # Sorted by aspect ratio, so that lines widened to their own width meet lines of the same
+    # width, and decoded by the pool while the model runs the batches before it.
     batches = plan_batches(sorted(readable, key=lambda i: _aspect(readable[i])), pipe.batch_size)
 
     def load(index: list[int]) -> Loaded:
@@ -207,9 +209,11 @@ def _recognise_chunk(items: Sequence[ImageInput], pipe: Pipeline) -> list[Recogn
                     results[i] = Recognition(error=item)
                 else:
                     good.append((i, item))
-            if good:
-                batch = _stack([im for _, im in good])
-                given.append(([i for i, _ in good], seconds, int(batch.shape[-1])))
+            groups = _same_shape(good)
+            for group in groups:
+                batch = np.stack([im for _, im in group]).astype(np.float32, copy=False)
+                share = seconds / len(groups)
+                given.append(([i for i, _ in group], share, int(batch.shape[-1])))
                 waits.append(time.perf_counter() - start)
                 yield batch
                 start = time.perf_counter()

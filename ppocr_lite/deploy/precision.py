@@ -123,7 +123,11 @@ class _Measure:
             raise ConfigError("no calibration line could be read")
         stacked = np.stack(arrays).astype(np.float32)
         self.speed_input = stacked
-        return [stacked[i : i + self.batch_size] for i in range(0, len(stacked), self.batch_size)]
+        # Whole batches only: the histogram calibrators concatenate per-batch tensors, and an
+        # LSTM's output carries the batch on its second axis, so a short last batch breaks them.
+        size = min(self.batch_size, len(stacked))
+        whole = len(stacked) - len(stacked) % size
+        return [stacked[i : i + size] for i in range(0, whole, size)]
 
     def figures(self, folder: Path) -> Figures:
         rec = self.recognizer(folder)

@@ -1,8 +1,10 @@
-"""Lines wider than the trained ratio: eval (in process and eval.py's per-sample TSV), infer_rec,
-predict_rec and TextRecognizer (from the export and from the
-checkpoint, widening off) and the model on the Eval transforms' output, one image at a time (as
-PaddleOCR's tools/infer_rec.py runs them), give the same text and score: each line is squeezed
-to the configured width."""
+"""Lines wider than the trained ratio: eval (in process and eval.py's per-sample TSV), predict_rec
+and TextRecognizer (from the export and from the checkpoint, widening off) and the model on the
+Eval transforms' output, one image at a time, give the same text and score: each line is
+squeezed to the configured width. infer_rec sets ``RecResizeImg.infer_mode`` as PaddleOCR's
+tools/infer_rec.py does, so with a dictionary each long line keeps its ratio: it equals the model
+on those transforms one image at a time (as PaddleOCR runs them), and eval with the same
+``infer_mode``."""
 
 from __future__ import annotations
 
@@ -73,19 +75,34 @@ def _config(exported: Exported, tmp_path: Path, lines: list[tuple[bytes, str]]) 
     )
 
 
-def _one_at_a_time(cfg: dict[str, Any], lines: list[tuple[bytes, str]]) -> list[tuple[str, float]]:
+def _one_at_a_time(
+    cfg: dict[str, Any], lines: list[tuple[bytes, str]], infer_mode: bool = False
+) -> list[tuple[str, float]]:
     gcfg = check_config(cfg, "long lines", sections=(), optional=())
     parts = build_components(cfg, gcfg)
     load_weights(parts.model, gcfg.checkpoints)
-    ops = inference_ops(cfg, parts.charset, gcfg)
-    out = []
+    ops = inference_ops(cfg, parts.charset, gcfg, infer_mode)
+    out, widths = [], []
     for data, _ in lines:
         image = apply_transforms({"image": data, "label": ""}, ops)["image"]
-        assert image.shape[-1] == 100  # squeezed to the configured width, never widened
+        widths.append(image.shape[-1])
         with paddle.no_grad():
             probs = parts.model(paddle.to_tensor(image[None]))
         out += parts.postprocess(probs.numpy())
+    # Squeezed to the configured width, or (infer_mode) as wide as each line's ratio asks.
+    assert (max(widths) > 100) if infer_mode else (set(widths) == {100})
     return [(text, float(score)) for text, score in out]
+
+
+def _eval_infer_mode(cfg: dict[str, Any]) -> dict[str, Any]:
+    """``cfg`` with ``infer_mode: true`` on the Eval section's RecResizeImg, one line per
+    batch (lines of different widths do not stack)."""
+    cfg = apply_overrides(cfg, ["Eval.loader.batch_size_per_card=1"])
+    ops = cfg["Eval"]["dataset"]["transforms"]
+    for op in ops:
+        if "RecResizeImg" in op:
+            op["RecResizeImg"] = {**op["RecResizeImg"], "infer_mode": True}
+    return cfg
 
 
 def _agree(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> None:
@@ -103,13 +120,19 @@ def test_eval_infer_rec_and_single_images_agree_on_long_lines(
     reference = _one_at_a_time(cfg, lines)
     assert len({t for t, _ in reference}) > 1  # the model reads the lines differently
 
-    inferred = [(p.text, p.score) for p in infer_images(cfg, gcfg)]
-    _agree(inferred, reference)
-
     samples: list[SampleResult] = []
     evaluate_checkpoint(cfg, gcfg, samples)
     assert not any(s.skipped for s in samples)
     _agree([(s.prediction, s.score) for s in samples], reference)
+
+    # infer_rec widens each long line alone (batches hold lines of one width only).
+    widened_reference = _one_at_a_time(cfg, lines, infer_mode=True)
+    inferred = [(p.text, p.score) for p in infer_images(cfg, gcfg)]
+    _agree(inferred, widened_reference)
+    samples = []
+    cfg = _eval_infer_mode(cfg)
+    evaluate_checkpoint(cfg, check_config(cfg, "long lines", ("Eval",), ()), samples)
+    _agree([(s.prediction, s.score) for s in samples], widened_reference)
 
 
 def _tool(tool: str, *args: object) -> subprocess.CompletedProcess:
