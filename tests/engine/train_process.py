@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,16 @@ from typing import Any
 import yaml
 
 TRAIN = Path(__file__).resolve().parents[2] / "tools" / "train.py"
+# The trainer keeps a stop signal that it finds ignored (nohup, or a background job of a
+# non-interactive shell, which starts with SIGINT ignored): so that these tests do not depend on
+# how pytest itself was started, the child starts with the default disposition, as from a
+# terminal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
+def _default_stop_signals() -> None:
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def write_config(cfg: dict[str, Any], path: Path) -> Path:
@@ -37,6 +48,7 @@ def launch(cfg: dict[str, Any] | None, path: Path, new_session: bool = False) ->
         errors="replace",
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         start_new_session=new_session,
+        preexec_fn=_default_stop_signals,
     )
 
 
