@@ -1,6 +1,8 @@
 """Recognise text lines: python tools/infer_rec.py [-c CONFIG] -o Global.checkpoints=PATH Global.infer_img=DIR_OR_FILE.
 
-Without -c, the config that training saved beside the checkpoint is read.
+Without -c, the config that training saved beside the checkpoint is read. As PaddleOCR's
+infer_rec.py, it sets RecResizeImg.infer_mode: with a character dictionary, a line wider than the
+trained ratio keeps its ratio (eval.py squeezes it to the configured width).
 """
 
 from __future__ import annotations
