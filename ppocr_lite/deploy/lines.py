@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from ppocr_lite.data.lmdb_dataset import LMDBDataSet
 from ppocr_lite.data.simple_dataset import SimpleDataSet
 from ppocr_lite.deploy.files import list_images
 from ppocr_lite.errors import ConfigError
+
+logger = logging.getLogger("ppocr_lite")
 
 
 @dataclass(frozen=True)
@@ -23,11 +26,17 @@ class Line:
 
 
 def _from_dataset(dataset: LMDBDataSet | SimpleDataSet, limit: int) -> list[Line]:
-    lines = []
+    lines, missing = [], []
     for index in range(min(limit, len(dataset))):
         raw = dataset.read(index)
         if raw.found and raw.image:
             lines.append(Line(raw.key, raw.image, raw.label))
+        else:
+            missing.append(raw.key)
+    if missing:
+        logger.warning(
+            "%d lines skipped (image missing or empty), e.g. %s", len(missing), missing[0]
+        )
     return lines
 
 

@@ -256,6 +256,8 @@ def export_precision(req: PrecisionRequest) -> ExportReport:
     measure = _Measure(req.lines)
     if req.precision == "fp32":
         return _fp32_report(req, measure)
+    _check_save_dir(req.model_dir, req.save_dir)
+    req.save_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=req.save_dir.parent, prefix=".export_") as tmp:
         work = Path(tmp)
         if req.precision == "int8":
@@ -300,15 +302,28 @@ def _fp32_report(req: PrecisionRequest, measure: _Measure) -> ExportReport:
     return report
 
 
+def _check_save_dir(model_dir: Path, save_dir: Path) -> None:
+    """The output folder replaces whatever is there: never the FP32 folder or one around it."""
+    source, target = model_dir.resolve(), save_dir.resolve()
+    if target == source or source.is_relative_to(target) or target.is_relative_to(source):
+        raise ConfigError(
+            f"--save_dir {save_dir} would overwrite the FP32 folder {model_dir}: "
+            "give a folder outside it (default: MODEL_DIR_fp16 / MODEL_DIR_int8)"
+        )
+
+
 def _publish(save_dir: Path, chosen: Path | None, report: ExportReport) -> None:
-    """Replace ``save_dir`` with the chosen folder (or an empty one) plus the report, by
-    renaming a complete folder into place."""
+    """Replace ``save_dir`` with the chosen folder (or an empty one) plus the report. Folders
+    are renamed, never half-written in place: a crash leaves the old or the new one."""
     staging = save_dir.with_name(save_dir.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
+    old = save_dir.with_name(save_dir.name + ".old")
+    for leftover in (staging, old):
+        shutil.rmtree(leftover, ignore_errors=True)
     if chosen is not None:
         shutil.copytree(chosen, staging)
     report.write(staging)
     (staging / "export_report.txt").write_text(report.format() + "\n", encoding="utf-8")
     if save_dir.exists():
-        shutil.rmtree(save_dir)
+        save_dir.replace(old)
     staging.replace(save_dir)
+    shutil.rmtree(old, ignore_errors=True)

@@ -117,3 +117,14 @@ def test_fp32_report_beside_the_model(crnn: Exported, val_lmdb: Path, tmp_path: 
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads((model_dir / REPORT_FILE).read_text(encoding="utf-8"))
     _check_report(report, "fp32")
+
+
+def test_save_dir_may_not_overwrite_the_fp32_folder(crnn: Exported, val_lmdb: Path) -> None:
+    from ppocr_lite.errors import ConfigError
+
+    lines = read_lines(val_lmdb, 8)
+    for target in (crnn.model_dir, crnn.model_dir.parent):
+        req = PrecisionRequest(crnn.model_dir, "int8", lines, target, 1.0, 8, CANDIDATES[:1])
+        with pytest.raises(ConfigError, match="would overwrite the FP32 folder"):
+            export_precision(req)
+    assert (crnn.model_dir / ONNX_FILE).is_file()
