@@ -173,9 +173,7 @@ def format_report(report: EnvReport) -> list[str]:
     if report.paddle and not report.gpus:
         lines.append("to train on the CPU: python tools/train.py -c CONFIG -o Global.use_gpu=false")
     per = "per GPU process" if report.gpus else "on the CPU"
-    lines.append(
-        f"Train.loader.num_workers to start from ({per}): {report.suggested_num_workers}"
-    )
+    lines.append(f"Train.loader.num_workers to start from ({per}): {report.suggested_num_workers}")
     return lines
 
 

@@ -21,7 +21,8 @@ from ppocr_lite.charset import Charset
 from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
-from ppocr_lite.deploy.backends import DygraphBackend, PaddleInferenceBackend, gpu_available
+from ppocr_lite.deploy.backends import PaddleInferenceBackend, gpu_available
+from ppocr_lite.deploy.engine import checkpoint_engine
 from ppocr_lite.deploy.export import probe_dynamic_width
 from ppocr_lite.deploy.files import inference_ops
 from ppocr_lite.deploy.layout import BACKENDS
@@ -158,7 +159,7 @@ class TextRecognizer:
         widen_long_lines: bool | None = None,
     ) -> TextRecognizer:
         """Build the model of a training config and load a checkpoint into it; it runs as
-        ``infer_rec.py`` runs it (the dygraph model, batched).
+        ``infer_rec.py`` runs it (``deploy.engine.checkpoint_engine``, batched).
 
         Args:
             config: YAML path or loaded config (PaddleOCR format).
@@ -181,13 +182,13 @@ class TextRecognizer:
         weights = checkpoint or gcfg.checkpoints or gcfg.pretrained_model
         if not weights:
             raise ConfigError("give the checkpoint (or set Global.checkpoints in the config)")
-        select_device(use_gpu and gpu_available())
+        device = select_device(use_gpu and gpu_available())
         components = build_components(cfg, gcfg)
         load_weights(components.model, weights)
         ops = inference_ops(cfg, components.charset, gcfg)
         dynamic = probe_dynamic_width(components.model, input_shape(eval_transforms(cfg)))
         widen = _widen(widen_long_lines, dynamic, ops)
-        run = per_batch(DygraphBackend(components.model).run)
+        run = per_batch(checkpoint_engine(components.model, cfg, device).run)
         self = cls.__new__(cls)
         self._start(Preprocess(ops, widen), run, components.postprocess, batch_size)
         return self

@@ -1,51 +1,21 @@
-"""Engines that turn a (N, C, H, W) float32 batch into the model's output.
-
-Every backend has ``run(batch: np.ndarray) -> output``: the dygraph model of a checkpoint
-(``eval.py``, ``infer_rec.py``, ``TextRecognizer.from_checkpoint``), Paddle Inference on an
-exported folder, or onnxruntime (``onnx_backend.py``, optional and free of Paddle).
+"""Paddle Inference on an exported folder: one of the engines behind the ``Backend`` protocol
+(``engine/backend.py``: ``run(batch: np.ndarray) -> output``), beside the dygraph model of a
+checkpoint (``engine/backend.py``) and onnxruntime (``onnx_backend.py``, optional and free of
+Paddle). ``engine.py`` picks the one that runs a checkpoint.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 import paddle
-from paddle import nn
 
 from ppocr_lite.deploy.layout import check_precision, default_threads, model_files
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 
 logger = logging.getLogger("ppocr_lite")
-
-
-class Backend(Protocol):
-    """Runs the recognizer on one preprocessed batch."""
-
-    def run(self, batch: np.ndarray) -> Any:
-        """(N, C, H, W) float32 -> the model's output: (N, T, num_classes) probabilities for
-        CTC (exported models), or what the head returns (dygraph), for the post-process."""
-        ...
-
-
-class DygraphBackend:
-    """The recognizer itself, in eval mode, on Paddle's current device.
-
-    Args:
-        model: The recognizer, weights loaded.
-    """
-
-    def __init__(self, model: nn.Layer) -> None:
-        model.eval()
-        self.model = model
-
-    def run(self, batch: np.ndarray) -> Any:
-        """(N, C, H, W) float32 -> the model's output (a Tensor becomes a NumPy array)."""
-        with paddle.no_grad():
-            out = self.model(paddle.to_tensor(batch))
-        return out.numpy() if isinstance(out, paddle.Tensor) else out
 
 
 def gpu_available() -> bool:

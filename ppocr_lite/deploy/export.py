@@ -95,9 +95,25 @@ def deploy_spec(
     )
 
 
-def _input_spec(spec: DeploySpec) -> InputSpec:
-    c, h, w = spec.image_shape
-    return InputSpec([None, c, h, None if spec.dynamic_width else w], "float32", name="x")
+def save_static(
+    model: nn.Layer, image_shape: tuple[int, int, int], dynamic_width: bool, prefix: Path
+) -> None:
+    """Trace the eval model (batch and, if ``dynamic_width``, width left free) and write
+    ``<prefix>.json`` / ``.pdiparams``: the one trace behind export and the ONNX engine.
+
+    ``model`` stays a dygraph layer (``to_static`` replaces its ``forward``; it is put back).
+    """
+    c, h, w = image_shape
+    spec = InputSpec([None, c, h, None if dynamic_width else w], "float32", name="x")
+    model.eval()
+    had_own_forward = "forward" in vars(model)
+    try:
+        with native_notices_dropped():
+            static = paddle.jit.to_static(model, input_spec=[spec], full_graph=True)
+            paddle.jit.save(static, str(prefix))
+    finally:
+        if not had_own_forward and "forward" in vars(model):
+            del model.forward
 
 
 def _verify(model: nn.Layer, model_dir: Path, spec: DeploySpec) -> float:
@@ -156,11 +172,7 @@ def export_model(
     if stale.exists():
         stale.unlink()  # an ONNX file of an earlier export would no longer match
         logger.info("removed the stale %s (run tools/export_onnx.py again)", stale)
-    with native_notices_dropped():
-        static = paddle.jit.to_static(
-            components.model, input_spec=[_input_spec(spec)], full_graph=True
-        )
-        paddle.jit.save(static, str(model_dir / MODEL_PREFIX))
+    save_static(components.model, spec.image_shape, spec.dynamic_width, model_dir / MODEL_PREFIX)
     write_dict(gcfg.character_dict_path, model_dir / DICT_FILE)
     write_spec(spec, cfg, model_dir)
     diff = _verify(components.model, model_dir, spec)

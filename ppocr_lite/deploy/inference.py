@@ -1,5 +1,6 @@
 """Evaluation of a checkpoint (``tools/eval.py``) and recognition of image files
-(``tools/infer_rec.py``): the checkpoint's dygraph model on Paddle's device, batched."""
+(``tools/infer_rec.py``): the checkpoint's model, batched, run by ``engine.checkpoint_engine``
+(on the CPU an onnxruntime graph traced from the weights for this run)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.schema import GlobalConfig
 from ppocr_lite.data.loader import build_dataloader
-from ppocr_lite.deploy.backends import DygraphBackend
+from ppocr_lite.deploy.engine import checkpoint_engine
 from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
 from ppocr_lite.deploy.pipeline import per_batch
+from ppocr_lite.engine.backend import Backend
 from ppocr_lite.engine.components import Components, build_components, select_device
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate
@@ -21,11 +23,12 @@ from ppocr_lite.engine.samples import SampleResult, with_sample_fields, write_ts
 logger = logging.getLogger("ppocr_lite")
 
 
-def _prepare(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> Components:
-    tune_cpu_math(select_device(gcfg.use_gpu))  # before the first matrix multiplication
+def _prepare(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> tuple[Components, Backend]:
+    device = select_device(gcfg.use_gpu)
+    tune_cpu_math(device)  # before the first matrix multiplication
     components = build_components(cfg, gcfg)
     load_weights(components.model, gcfg.checkpoints or gcfg.pretrained_model)
-    return components
+    return components, checkpoint_engine(components.model, cfg, device)
 
 
 def evaluate_checkpoint(
@@ -43,14 +46,12 @@ def evaluate_checkpoint(
         samples = []
     if samples is not None:
         cfg = with_sample_fields(cfg)
-    components = _prepare(cfg, gcfg)
+    components, engine = _prepare(cfg, gcfg)
     loader = build_dataloader(cfg["Eval"], "Eval", components.charset, gcfg)
     logger.info(
         "eval: %d samples; metric options: %s", len(loader.dataset), components.metric.describe()
     )
-    figures = evaluate(
-        components.model, loader, components.postprocess, components.metric, samples
-    )
+    figures = evaluate(engine, loader, components.postprocess, components.metric, samples)
     logger.info("metric eval: %s", ", ".join(f"{k}: {v:.4f}" for k, v in figures.items()))
     if gcfg.save_eval_tsv and samples is not None:
         logger.info("per-sample results: %s", write_tsv(gcfg.save_eval_tsv, samples))
@@ -60,6 +61,6 @@ def evaluate_checkpoint(
 def infer_images(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction]:
     """Recognise ``Global.infer_img``; write ``Global.save_res_path`` and log a summary."""
     paths = list_images(gcfg.infer_img)
-    components = _prepare(cfg, gcfg)
-    run = per_batch(DygraphBackend(components.model).run)
+    components, engine = _prepare(cfg, gcfg)
+    run = per_batch(engine.run)
     return recognise_files(cfg, gcfg, components.charset, components.postprocess, run, paths)

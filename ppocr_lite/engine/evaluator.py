@@ -7,10 +7,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 
-import paddle
-from paddle import nn
-
 from ppocr_lite.data.batch import Batch
+from ppocr_lite.engine.backend import Backend
 from ppocr_lite.engine.samples import SampleResult, batch_samples
 from ppocr_lite.metrics.base import Metric
 from ppocr_lite.postprocess.base import PostProcess
@@ -27,7 +25,7 @@ def target_texts(batch: Batch, postprocess: PostProcess) -> list[str]:
 
 
 def evaluate(
-    model: nn.Layer,
+    engine: Backend,
     loader: Iterable[Batch],
     postprocess: PostProcess,
     metric: Metric,
@@ -35,10 +33,9 @@ def evaluate(
 ) -> dict[str, float]:
     """Run the model over ``loader`` and return the metric's figures plus ``fps``.
 
-    Runs under ``paddle.no_grad`` in eval mode and restores the previous mode.
-
     Args:
-        model: The recognizer.
+        engine: Runs the recognizer on a batch's images (``DygraphBackend`` of the model in
+            training, ``deploy.engine.checkpoint_engine`` in ``eval.py``).
         loader: Batches with ``image`` (N, C, H, W) and the targets.
         postprocess: Model output -> [(text, score), ...]; also decodes the targets.
         metric: Accumulates predicted against target texts.
@@ -48,28 +45,21 @@ def evaluate(
         The metric's figures, ``fps`` (images per second of wall time, loading included) and
         ``samples``.
     """
-    was_training = model.training
-    model.eval()
     metric.reset()
     count, start = 0, time.perf_counter()
     skipped: Counter[str] = Counter()
-    try:
-        with paddle.no_grad():
-            for batch in loader:
-                skipped.update(reason for reason, _, _ in batch.skipped)
-                if batch.size == 0:
-                    if samples is not None:
-                        samples.extend(batch_samples(batch, [], []))
-                    continue
-                preds = postprocess(model(batch.image).numpy())
-                targets = target_texts(batch, postprocess)
-                metric.update([p[0] for p in preds], targets)
-                if samples is not None:
-                    samples.extend(batch_samples(batch, preds, targets))
-                count += batch.size
-    finally:
-        if was_training:
-            model.train()
+    for batch in loader:
+        skipped.update(reason for reason, _, _ in batch.skipped)
+        if batch.size == 0:
+            if samples is not None:
+                samples.extend(batch_samples(batch, [], []))
+            continue
+        preds = postprocess(engine.run(batch.image))
+        targets = target_texts(batch, postprocess)
+        metric.update([p[0] for p in preds], targets)
+        if samples is not None:
+            samples.extend(batch_samples(batch, preds, targets))
+        count += batch.size
     figures = metric.get_metric()
     figures["fps"] = count / max(time.perf_counter() - start, 1e-9)
     figures["samples"] = float(count)

@@ -19,6 +19,7 @@ from ppocr_lite.data.batch import Batch
 from ppocr_lite.data.loader import TextLineLoader
 from ppocr_lite.engine import distributed, schedule
 from ppocr_lite.engine.amp import Amp
+from ppocr_lite.engine.backend import DygraphBackend
 from ppocr_lite.engine.components import Components
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate, target_texts
@@ -274,7 +275,10 @@ class Trainer:
         c = self.p.components
         self.last_eval_step = self.state.global_step
         batches = self._until_stopped(self.p.eval_loader)
-        figures = evaluate(c.model, batches, c.postprocess, c.metric)
+        try:
+            figures = evaluate(DygraphBackend(c.model), batches, c.postprocess, c.metric)
+        finally:
+            c.model.train()
         self.heap.rearm()
         s, main = self.state, self.p.main_indicator
         better = schedule.is_better(figures, s.best_metrics, main, self.p.second_indicator)

@@ -37,7 +37,10 @@ class TokenDecode:
         preds = np.asarray(preds)
         ids, probs = preds.argmax(axis=2), preds.max(axis=2)
         return [
-            (self.charset.decode(self.tokens.chars_of(row_ids)), self.confidence(row_ids, row_probs))
+            (
+                self.charset.decode(self.tokens.chars_of(row_ids)),
+                self.confidence(row_ids, row_probs),
+            )
             for row_ids, row_probs in zip(ids, probs, strict=True)
         ]
 

@@ -12,6 +12,8 @@ Each notice below was traced to its origin in Paddle 3.x and is harmless for thi
 - ``Paddle static graph(PIR) not support input out tensor`` (``eager_utils.cc``, a C++ glog
   WARNING on stderr): Paddle's own ``softmax`` passes ``out=None`` while a model is converted to
   a static graph; nothing is wrong with the graph.
+- paddle2onnx's progress lines (``[Paddle2ONNX] Start parsing ...``, on stdout from C++) of
+  every conversion: the callers log what was converted, and its warnings and errors still pass.
 
 Our own warnings, and Paddle's other ones, pass through untouched.
 """
@@ -33,6 +35,11 @@ PYTHON_WARNINGS = (
 )
 LOG_NOTICES = ("If regularizer of a Parameter has been set by",)
 NATIVE_NOTICES = ("Paddle static graph(PIR) not support input out tensor",)
+PADDLE2ONNX_NOTICES = (
+    "[Paddle2ONNX] Start parsing the Paddle model file",
+    "[Paddle2ONNX] Use opset_version = ",
+    "[Paddle2ONNX] PaddlePaddle model is exported as ONNX format now",
+)
 
 
 class _DropNotices(logging.Filter):
@@ -60,29 +67,30 @@ def silence_paddle_notices() -> None:
         root.addFilter(_DropNotices(LOG_NOTICES))
 
 
-def _stderr_fd() -> int | None:
-    """File descriptor 2, where C++ code writes, whatever ``sys.stderr`` is; None if closed."""
+def _open_fd(fd: int) -> bool:
+    """Whether file descriptor ``fd`` (where C++ code writes, whatever ``sys.stderr`` is) is open."""
     try:
-        os.fstat(2)
+        os.fstat(fd)
     except OSError:
-        return None
-    return 2
+        return False
+    return True
 
 
 @contextmanager
-def native_notices_dropped(notices: Sequence[str] = NATIVE_NOTICES) -> Iterator[None]:
-    """Within the block, drop stderr lines that contain one of ``notices``; keep all others.
+def native_notices_dropped(notices: Sequence[str] = NATIVE_NOTICES, fd: int = 2) -> Iterator[None]:
+    """Within the block, drop lines of file descriptor ``fd`` (2: stderr, 1: stdout) that
+    contain one of ``notices``; keep all others.
 
-    Paddle's C++ log writes to file descriptor 2 directly, past Python's warnings and logging,
-    so the block's stderr goes to a temporary file and is written back, in order and without
+    Paddle's C++ log writes to the descriptor directly, past Python's warnings and logging,
+    so the block's output goes to a temporary file and is written back, in order and without
     those lines, when the block ends (also when it raises). Use it around short steps only
-    (a static-graph conversion): other stderr output of the block appears when it ends.
+    (a static-graph conversion): other output of the block appears when it ends.
     """
-    fd = _stderr_fd()
-    if fd is None:
+    if not _open_fd(fd):
         yield
         return
     wanted = tuple(n.encode() for n in notices)
+    sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(fd)
     with tempfile.TemporaryFile() as sink:
@@ -90,6 +98,7 @@ def native_notices_dropped(notices: Sequence[str] = NATIVE_NOTICES) -> Iterator[
         try:
             yield
         finally:
+            sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved, fd)
             os.close(saved)

@@ -63,9 +63,7 @@ def _crash_after(trainer: Any, step: int) -> None:
     trainer._maybe_save_step = save_then_crash
 
 
-def test_skip_counts_survive_a_mid_epoch_resume(
-    tiny_lmdb: dict[str, Any], tmp_path: Path
-) -> None:
+def test_skip_counts_survive_a_mid_epoch_resume(tiny_lmdb: dict[str, Any], tmp_path: Path) -> None:
     data = tmp_path / "bad_train"
     labels = make_labels(48, seed=3)
     write_lmdb(data, ((b"junk" if i in BAD else render_line(t), t) for i, t in enumerate(labels)))

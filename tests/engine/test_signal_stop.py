@@ -200,9 +200,7 @@ def test_signal_during_evaluation_ends_it(tiny_lmdb: dict[str, Any], tmp_path: P
     paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0,
     reason="a GPU is present",
 )
-def test_use_gpu_without_a_gpu_is_a_config_error(
-    tiny_lmdb: dict[str, Any], tmp_path: Path
-) -> None:
+def test_use_gpu_without_a_gpu_is_a_config_error(tiny_lmdb: dict[str, Any], tmp_path: Path) -> None:
     cfg = small_config(tiny_lmdb, tmp_path / "out")
     cfg["Global"]["use_gpu"] = True
     proc = launch(cfg, tmp_path / "gpu.yml")

@@ -22,9 +22,7 @@ def test_refused_architecture_value_is_one_config_error(
 ) -> None:
     cfg = copy.deepcopy(load_config(ROOT / "configs" / "rec" / "svtr_tiny.yml"))
     out = tmp_path / "out"
-    cfg["Global"].update(
-        use_gpu=False, save_model_dir=str(out), character_dict_path=str(VI_DICT)
-    )
+    cfg["Global"].update(use_gpu=False, save_model_dir=str(out), character_dict_path=str(VI_DICT))
     for section, split in (("Train", "train"), ("Eval", "val")):
         cfg[section]["dataset"]["data_dir"] = str(tiny_lmdb[split])
         cfg[section]["loader"]["num_workers"] = 0

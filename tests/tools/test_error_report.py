@@ -34,9 +34,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory, tiny_lmdb: dict[str, Any])
 
 def tool(name: str, *args: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, str(ROOT / "tools" / name), *args]
-    return subprocess.run(
-        cmd, capture_output=True, text=True, encoding="utf-8", timeout=300
-    )
+    return subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
 def test_eval_tsv_then_report_with_compare(

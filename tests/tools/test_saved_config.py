@@ -62,9 +62,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, tiny_lmdb: dict[str, Any])
 
 def run(tool: str, *args: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, str(ROOT / "tools" / tool), *args]
-    return subprocess.run(
-        cmd, capture_output=True, text=True, encoding="utf-8", timeout=300
-    )
+    return subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
 def test_infer_rec_without_config(trained: Path, tmp_path: Path) -> None:

@@ -66,7 +66,5 @@ def apply_transforms(data: dict[str, Any], ops: Sequence[Transform]) -> Any:
     return data
 
 
-from ppocr_lite.data.transforms import (
-    label_encode_attn,  # noqa: E402, F401  (registration)
-    label_encode_cppd,  # noqa: E402, F401  (registration)
-)
+# Registration of the label encoders that use the names above.
+from ppocr_lite.data.transforms import label_encode_attn, label_encode_cppd  # noqa: E402, F401

@@ -1,0 +1,116 @@
+"""What runs a checkpoint in ``eval.py``, ``infer_rec.py`` and ``TextRecognizer.from_checkpoint``.
+
+On the CPU, Paddle's dygraph kernels are slow for these small models (its depthwise
+convolution alone is about 60% of a CRNN-MV3 forward pass). So the checkpoint's model is traced
+once per run (the same trace as ``tools/export_model.py``), converted in memory with paddle2onnx
+and run by onnxruntime: about 1.5 s of conversion against a model that then runs 5-10x faster
+(``bench/run.py``, issue notes). Nothing is cached on disk: the graph is built from the weights
+just loaded, so it cannot be stale. The graph is checked against the dygraph model on a random
+batch before it is used.
+
+The dygraph model runs instead on a GPU, for post-processes the exported graph does not serve
+(attention decoders), without the ``onnx`` extra, or when the conversion or its check fails
+(the log says why).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import paddle
+from paddle import nn
+
+from ppocr_lite.deploy.export import SUPPORTED_DECODERS, probe_dynamic_width, save_static
+from ppocr_lite.deploy.layout import model_files
+from ppocr_lite.deploy.spec import eval_transforms, input_shape
+from ppocr_lite.engine.backend import Backend, DygraphBackend
+from ppocr_lite.errors import ConfigError
+from ppocr_lite.modeling import reparameterize
+
+logger = logging.getLogger("ppocr_lite")
+
+ONNX_PACKAGES = ("onnxruntime", "paddle2onnx")
+# Largest |onnxruntime - dygraph| on the check batch (probabilities) that is still float
+# rounding; measured differences are ~1e-6.
+MAX_DIFF = 1e-4
+
+
+def _dygraph_reason(cfg: Mapping[str, Any], device: str) -> str:
+    """Why the dygraph model must run (empty when the ONNX engine may)."""
+    if not device.startswith("cpu"):
+        return f"on {device} Paddle's own kernels are fast"
+    decoder = str((cfg.get("PostProcess") or {}).get("name"))
+    if decoder not in SUPPORTED_DECODERS:
+        return f"the exported graph serves {', '.join(SUPPORTED_DECODERS)}, not {decoder}"
+    missing = [name for name in ONNX_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        return (
+            f"{' and '.join(missing)} not installed; pip install 'ppocr_lite[onnx]' "
+            "runs it several times faster on the CPU"
+        )
+    return ""
+
+
+def _largest_diff(model: nn.Layer, engine: Backend, shape: tuple[int, int, int]) -> float:
+    c, h, w = shape
+    x = np.random.default_rng(0).uniform(-1, 1, (2, c, h, w)).astype("float32")
+    with paddle.no_grad():
+        want = model(paddle.to_tensor(x)).numpy()
+    return float(np.abs(engine.run(x) - want).max())
+
+
+def onnx_engine(model: nn.Layer, shape: tuple[int, int, int], dynamic_width: bool) -> Backend:
+    """The model as an onnxruntime session, built in a temporary folder that is then removed.
+
+    Raises:
+        ConfigError: if paddle2onnx cannot convert the traced graph.
+    """
+    from ppocr_lite.deploy.onnx_backend import OnnxBackend, convert
+
+    with tempfile.TemporaryDirectory(prefix="ppocr_lite_graph_") as tmp:
+        save_static(model, shape, dynamic_width, Path(tmp) / "inference")
+        data = convert(*model_files(tmp))
+    return OnnxBackend(data)
+
+
+def checkpoint_engine(model: nn.Layer, cfg: Mapping[str, Any], device: str) -> Backend:
+    """The fastest faithful way to run ``model`` (weights loaded) on ``device``; logs which.
+
+    Args:
+        model: The recognizer of ``cfg``; put in eval mode (and RepSVTR's branches folded).
+        cfg: Its config (PostProcess and the Eval transforms' input shape are read).
+        device: Paddle's device in use (``select_device``).
+    """
+    model.eval()
+    reason = _dygraph_reason(cfg, device)
+    if reason:
+        logger.info("inference engine: the dygraph model (%s)", reason)
+        return DygraphBackend(model)
+    start = time.perf_counter()
+    shape = input_shape(eval_transforms(cfg))
+    reparameterize(model)  # the trace export makes: the same outputs, fewer convolutions
+    try:
+        engine = onnx_engine(model, shape, probe_dynamic_width(model, shape))
+        diff = _largest_diff(model, engine, shape)
+    except ConfigError as exc:
+        logger.warning("inference engine: the dygraph model (the ONNX conversion failed: %s)", exc)
+        return DygraphBackend(model)
+    if not diff <= MAX_DIFF:
+        logger.warning(
+            "inference engine: the dygraph model (the ONNX graph differs from it by %.2e)", diff
+        )
+        return DygraphBackend(model)
+    logger.info(
+        "inference engine: onnxruntime, graph traced from the weights in %.1f s "
+        "(max |onnx - dygraph| = %.1e)",
+        time.perf_counter() - start,
+        diff,
+    )
+    return engine
