@@ -62,7 +62,7 @@ class _FolderDecode:
             if len(charset) + 1 != num_classes:
                 raise ConfigError(
                     f"the model predicts {num_classes} classes but the dictionary "
-                    f"({self.charset.source}) gives {len(self.charset) + 1} with the blank"
+                    f"({self.charset.source}) gives {len(self.charset) + 1} with the blank (or EOS)"
                 )
             block = {"name": self.spec.postprocess}
             self._decode = POSTPROCESSES.build(block, "PostProcess", charset=charset)

@@ -32,7 +32,9 @@ from ppocr_lite.utils.quiet import native_notices_dropped
 
 logger = logging.getLogger("ppocr_lite")
 MODEL_PREFIX = "inference"
-SUPPORTED_DECODERS = ("CTCLabelDecode",)
+# Post-processes whose model output the exported graph gives: CTC probabilities (CRNN, SVTR,
+# SVTR-LCNet, the CTC branch of MultiHead) and PARSeq's (N, max_text_length + 1, C).
+SUPPORTED_DECODERS = ("CTCLabelDecode", "ParseQLabelDecode")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ def deploy_spec(
     """The settings of a recognizer built from ``cfg`` (probing the width if not given).
 
     Raises:
-        ConfigError: for a decoder other than CTC (the predictors decode CTC only).
+        ConfigError: for a decoder the exported graph does not serve (attention decoders
+            other than PARSeq).
     """
     decoder = str((cfg.get("PostProcess") or {}).get("name"))
     if decoder not in SUPPORTED_DECODERS:

@@ -36,10 +36,10 @@ class DeploySpec:
         parts: Class names of the model parts, e.g. {"Backbone": "SVTRNet", ...}.
         image_shape: The trained (C, H, W) input.
         dynamic_width: The exported graph reads any width (else only W).
-        postprocess: Name of the decoder (``CTCLabelDecode``).
+        postprocess: Name of the decoder (``CTCLabelDecode`` or ``ParseQLabelDecode``).
         dict_file: Dictionary path (``rec_dict.txt`` of the folder once written).
         use_space_char: The space is a class after the dictionary's characters.
-        num_classes: Outputs of the head, blank included.
+        num_classes: Outputs of the head (characters and the blank, or PARSeq's EOS).
         custom_dict: ``Global.character_dict_path`` was set (``RecResizeImg.infer_mode``
             depends on it, as in PaddleOCR).
         characters: The dictionary itself, for folders exported by PaddleOCR (no dict file).

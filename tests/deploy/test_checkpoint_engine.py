@@ -80,7 +80,7 @@ def test_attention_decoder_keeps_the_dygraph_model(
     with caplog.at_level(logging.INFO, logger="ppocr_lite"):
         engine = checkpoint_engine(model, cfg, "cpu")
     assert isinstance(engine, DygraphBackend)
-    assert "not ParseQLabelDecode" in caplog.text
+    assert "runs CTCLabelDecode models, not ParseQLabelDecode" in caplog.text
 
 
 def test_missing_onnx_packages_say_what_to_install(

@@ -62,9 +62,9 @@ def _dead_parameters(model: paddle.nn.Layer) -> list[str]:
     dead = []
     for name, param in model.named_parameters():
         grad = None if param.stop_gradient else param.grad
-        if grad is not None and (not paddle.isfinite(grad).all() or not grad.abs().sum() > 0):
-            dead.append(name)
-        elif grad is None and not param.stop_gradient:
+        missing = grad is None and not param.stop_gradient
+        broken = grad is not None and (not paddle.isfinite(grad).all() or not grad.abs().sum() > 0)
+        if missing or broken:
             dead.append(name)
     return dead
 

@@ -244,8 +244,15 @@ class ParseQHead(nn.Layer):
             logits_list[0], logits_list=logits_list, pad_id=self.tokens.pad, eos_id=self.tokens.eos
         )
 
+    def _stops_early(self) -> bool:
+        """Whether decoding may stop once every row has ended: in dygraph (a speed-up), not
+        while the model is traced for export (a data-dependent loop exit)."""
+        return paddle.in_dynamic_mode()
+
     def _decode_ar(self, memory: Tensor, queries: Tensor, causal: Tensor) -> Tensor:
-        """Left-to-right greedy decoding; stops once every row has predicted EOS."""
+        """Left-to-right greedy decoding. The dygraph model stops once every row has predicted
+        EOS; a traced (exported) graph runs every step, which gives the same text and score:
+        the refinement masks the tokens after the first EOS as padding."""
         n, steps = memory.shape[0], queries.shape[1]
         tgt = paddle.full([n, 1], self.tokens.bos, dtype="int64")
         logits = []
@@ -255,7 +262,7 @@ class ParseQHead(nn.Layer):
             logits.append(self.head(out))
             if i + 1 < steps:
                 tgt = paddle.concat([tgt, logits[-1].argmax(-1)], axis=1)
-                if bool((tgt == self.tokens.eos).any(axis=1).all()):
+                if self._stops_early() and bool((tgt == self.tokens.eos).any(axis=1).all()):
                     break
         return paddle.concat(logits, axis=1)
 
