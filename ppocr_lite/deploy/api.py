@@ -54,18 +54,25 @@ class _FolderDecode:
         self.spec, self.charset = spec, charset
         self._decode: Decode | None = None
 
+    def _build(self, charset: Charset) -> Any:
+        return POSTPROCESSES.build({"name": self.spec.postprocess}, "PostProcess", charset=charset)
+
+    def _for_classes(self, num_classes: int) -> Any:
+        decode = self._build(self.charset)
+        if decode.num_classes != num_classes and self.charset.chars[-1:] == (" ",):
+            charset = self.charset
+            decode = self._build(Charset(charset.chars[:-1], charset.lower, charset.source))
+        if decode.num_classes != num_classes:
+            raise ConfigError(
+                f"the model predicts {num_classes} classes but the dictionary "
+                f"({self.charset.source}) gives {self._build(self.charset).num_classes} with "
+                f"{self.spec.postprocess}'s own classes (blank, BOS or EOS)"
+            )
+        return decode
+
     def __call__(self, probs: Any) -> Any:
         if self._decode is None:
-            num_classes, charset = int(probs.shape[-1]), self.charset
-            if len(charset) + 1 != num_classes and charset.chars[-1:] == (" ",):
-                charset = Charset(charset.chars[:-1], charset.lower, charset.source)
-            if len(charset) + 1 != num_classes:
-                raise ConfigError(
-                    f"the model predicts {num_classes} classes but the dictionary "
-                    f"({self.charset.source}) gives {len(self.charset) + 1} with the blank (or EOS)"
-                )
-            block = {"name": self.spec.postprocess}
-            self._decode = POSTPROCESSES.build(block, "PostProcess", charset=charset)
+            self._decode = self._for_classes(int(probs.shape[-1]))
         return self._decode(probs)
 
 

@@ -33,8 +33,9 @@ from ppocr_lite.utils.quiet import native_notices_dropped
 logger = logging.getLogger("ppocr_lite")
 MODEL_PREFIX = "inference"
 # Post-processes whose model output the exported graph gives: CTC probabilities (CRNN, SVTR,
-# SVTR-LCNet, the CTC branch of MultiHead) and PARSeq's (N, max_text_length + 1, C).
-SUPPORTED_DECODERS = ("CTCLabelDecode", "ParseQLabelDecode")
+# SVTR-LCNet, the CTC branch of MultiHead), PARSeq's (N, max_text_length + 1, C) and the
+# attention decoder's (RARE, N, max_text_length + 2, C).
+SUPPORTED_DECODERS = ("CTCLabelDecode", "ParseQLabelDecode", "AttnLabelDecode")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.data.transforms.decode import DecodeImage
 from ppocr_lite.data.transforms.resize import RecResizeImg
 from ppocr_lite.deploy.preprocess import Preprocess
-from ppocr_lite.engine.components import build_components
+from ppocr_lite.engine.components import Components, build_components
 from ppocr_lite.validate import check_config
 
 from ..conftest import ROOT, VI_DICT, make_labels, render_line
@@ -107,16 +107,25 @@ def tiny_config(name: str, out: Path) -> dict[str, Any]:
     )
 
 
-def build_exported(name: str, out: Path) -> Exported:
+def export_config(
+    cfg: dict[str, Any],
+    name: str,
+    out: Path,
+    init: Callable[[Components], None] | None = None,
+) -> tuple[Components, Exported]:
+    """Build ``cfg``'s model (seed 0, then ``init``, default ``make_decisive``), save it as
+    ``out/latest``, export it and convert it to ONNX."""
     from ppocr_lite.deploy.export import export_model
     from ppocr_lite.deploy.onnx_backend import export_onnx
 
-    cfg = tiny_config(name, out)
     gcfg = check_config(cfg, name, sections=(), optional=())
     paddle.set_device("cpu")
     paddle.seed(0)
     parts = build_components(cfg, gcfg)
-    make_decisive(parts.model, (3, 32, 100))
+    if init is None:
+        make_decisive(parts.model, (3, 32, 100))
+    else:
+        init(parts)
     CheckpointManager(out).save("latest", parts.model, None, TrainState())
     cfg = apply_overrides(cfg, [f"Global.checkpoints={out / 'latest'}"])
     config_path = out / f"{name}.yml"
@@ -124,7 +133,11 @@ def build_exported(name: str, out: Path) -> Exported:
     result = export_model(cfg, check_config(cfg, name, sections=(), optional=()))
     assert result.max_abs_diff < 1e-4
     export_onnx(result.model_dir)
-    return Exported(name, cfg, config_path, out / "latest", result.model_dir)
+    return parts, Exported(name, cfg, config_path, out / "latest", result.model_dir)
+
+
+def build_exported(name: str, out: Path) -> Exported:
+    return export_config(tiny_config(name, out), name, out)[1]
 
 
 @pytest.fixture(scope="session")

@@ -62,14 +62,19 @@ def test_cpu_engine_is_onnx_and_equals_the_dygraph_model(built: tuple[dict, Any]
     assert isinstance(model(paddle.to_tensor(batches[0])), paddle.Tensor)
 
 
+def _fallback_message(model: Any, cfg: dict, device: str, caplog: pytest.LogCaptureFixture) -> str:
+    """The engine's log line when it must keep the dygraph model (asserted to)."""
+    with caplog.at_level(logging.INFO, logger="ppocr_lite"):
+        engine = checkpoint_engine(model, cfg, device)
+    assert isinstance(engine, DygraphBackend)
+    return caplog.text
+
+
 def test_gpu_device_keeps_the_dygraph_model(
     built: tuple[dict, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     cfg, model = built
-    with caplog.at_level(logging.INFO, logger="ppocr_lite"):
-        engine = checkpoint_engine(model, cfg, "gpu:0")
-    assert isinstance(engine, DygraphBackend)
-    assert "dygraph model (on gpu:0" in caplog.text
+    assert "dygraph model (on gpu:0" in _fallback_message(model, cfg, "gpu:0", caplog)
 
 
 def test_attention_decoder_keeps_the_dygraph_model(
@@ -77,10 +82,8 @@ def test_attention_decoder_keeps_the_dygraph_model(
 ) -> None:
     cfg, model = built
     cfg = apply_overrides(cfg, ["PostProcess.name=ParseQLabelDecode"])
-    with caplog.at_level(logging.INFO, logger="ppocr_lite"):
-        engine = checkpoint_engine(model, cfg, "cpu")
-    assert isinstance(engine, DygraphBackend)
-    assert "runs CTCLabelDecode models, not ParseQLabelDecode" in caplog.text
+    text = _fallback_message(model, cfg, "cpu", caplog)
+    assert "runs CTCLabelDecode models, not ParseQLabelDecode" in text
 
 
 def test_missing_onnx_packages_say_what_to_install(
@@ -93,10 +96,8 @@ def test_missing_onnx_packages_say_what_to_install(
         "find_spec",
         lambda name, *a: None if name == "onnxruntime" else real(name, *a),
     )
-    with caplog.at_level(logging.INFO, logger="ppocr_lite"):
-        engine = checkpoint_engine(model, cfg, "cpu")
-    assert isinstance(engine, DygraphBackend)
-    assert "onnxruntime not installed; pip install 'ppocr_lite[onnx]'" in caplog.text
+    text = _fallback_message(model, cfg, "cpu", caplog)
+    assert "onnxruntime not installed; pip install 'ppocr_lite[onnx]'" in text
 
 
 def test_failed_conversion_or_check_falls_back_with_a_warning(

@@ -8,21 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import paddle
 import pytest
-import yaml
 from paddle import nn
 
-from ppocr_lite.checkpoint.manager import CheckpointManager
-from ppocr_lite.checkpoint.state import TrainState
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.engine.backend import DygraphBackend
-from ppocr_lite.engine.components import Components, build_components
-from ppocr_lite.validate import check_config
+from ppocr_lite.engine.components import Components
 
 from ..conftest import ROOT, VI_DICT
-from .conftest import line_images
+from .conftest import export_config, line_images
 
 SHAPE = [3, 32, 128]
 # Decoding steps are unrolled in the traced graph: few keep the export quick.
@@ -72,23 +67,9 @@ def decisive(parts: Components) -> None:
 def parseq(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     pytest.importorskip("paddle2onnx")
     pytest.importorskip("onnxruntime")
-    from ppocr_lite.deploy.export import export_model
-    from ppocr_lite.deploy.onnx_backend import export_onnx
-
     out = tmp_path_factory.mktemp("parseq")
-    cfg = tiny_parseq_config(out)
-    gcfg = check_config(cfg, "parseq", sections=(), optional=())
-    paddle.set_device("cpu")
-    paddle.seed(0)
-    parts = build_components(cfg, gcfg)
-    decisive(parts)
-    CheckpointManager(out).save("latest", parts.model, None, TrainState())
-    cfg = apply_overrides(cfg, [f"Global.checkpoints={out / 'latest'}"])
-    config_path = out / "parseq.yml"
-    config_path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    result = export_model(cfg, check_config(cfg, "parseq", sections=(), optional=()))
-    export_onnx(result.model_dir)
-    return {"cfg": cfg, "parts": parts, "dir": result.model_dir, "config": config_path}
+    parts, exported = export_config(tiny_parseq_config(out), "parseq", out, decisive)
+    return {"parts": parts, "dir": exported.model_dir, "config": exported.config_path}
 
 
 def _dygraph_one_by_one(parts: Components, images: list[bytes], pre: Any) -> list[tuple]:

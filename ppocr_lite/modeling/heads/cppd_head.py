@@ -165,8 +165,8 @@ class CPPDHead(nn.Layer):
 
     def _decode(self, char_q: Tensor, pos_q: Tensor, skip: int) -> tuple[Tensor, Tensor]:
         """Run both node decoders; the first ``skip`` / ``max_len`` queries are nodes."""
-        layers = zip(self.char_node_decoder, self.pos_node_decoder, strict=True)
-        for char_layer, pos_layer in layers:
+        # Both decoders have num_layer blocks (no strict=: the export trace cannot convert it).
+        for char_layer, pos_layer in zip(self.char_node_decoder, self.pos_node_decoder):  # noqa: B905
             char_q = char_layer(char_q, char_q[:, skip:])
             pos_q = pos_layer(pos_q, pos_q[:, self.max_len :])
         return char_q, pos_q
@@ -179,7 +179,7 @@ class CPPDHead(nn.Layer):
             ``char_nodes`` (N, K, max_len) count logits of K character nodes and ``pos_nodes``
             (N, max_len + 1) slot logits.
         """
-        n = x.shape[0]
+        n = paddle.shape(x)[0]  # a tensor: the batch stays free when the model is traced
         visual = x + self.vis_pos_embed
         pos = self.pos_node_embed(paddle.arange(self.max_len)).unsqueeze(0) + self.char_pos_embed
         pos_q = paddle.concat([pos.tile([n, 1, 1]), visual], axis=1)
