@@ -1,5 +1,6 @@
-"""An attention decoder trained alone (RARE: ``AttentionHead`` + ``AttnLabelDecode``) exports
-and serves: Paddle Inference and onnxruntime give the dygraph model's text and score."""
+"""Decoders trained alone besides CTC and PARSeq export and serve: RARE (``AttentionHead`` +
+``AttnLabelDecode``) and CPPD (``CPPDHead`` + ``CPPDLabelDecode``). Paddle Inference and
+onnxruntime give the dygraph model's text and score, line by line."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ from ppocr_lite.engine.backend import DygraphBackend
 from .conftest import export_config, line_images, tiny_config
 
 
+def _swap_ops(cfg: dict[str, Any], swaps: dict[str, dict[str, Any]]) -> None:
+    """Replace transforms by name in Train and Eval: {old op: {new op: args}}."""
+    for section in ("Train", "Eval"):
+        ops = cfg[section]["dataset"]["transforms"]
+        cfg[section]["dataset"]["transforms"] = [
+            next((new for old, new in swaps.items() if old in op), op) for op in ops
+        ]
+
+
 def rare_config(out: Path) -> dict[str, Any]:
     """The tiny CRNN of the suite with PaddleOCR's RARE head, loss and decoder."""
     cfg = copy.deepcopy(tiny_config("crnn_mv3", out))
@@ -24,24 +34,52 @@ def rare_config(out: Path) -> dict[str, Any]:
     cfg["Architecture"]["Neck"]["hidden_size"] = 32
     cfg["Loss"] = {"name": "AttentionLoss"}
     cfg["PostProcess"] = {"name": "AttnLabelDecode"}
-    for section in ("Train", "Eval"):
-        ops = cfg[section]["dataset"]["transforms"]
-        cfg[section]["dataset"]["transforms"] = [
-            {"AttnLabelEncode": None} if "CTCLabelEncode" in op else op for op in ops
-        ]
+    _swap_ops(cfg, {"CTCLabelEncode": {"AttnLabelEncode": None}})
     return apply_overrides(cfg, ["Global.max_text_length=12"])
 
 
-def test_rare_exports_and_serves(tmp_path: Path) -> None:
+def cppd_config(out: Path) -> dict[str, Any]:
+    """A tiny SVTRNet (no last stage) with PaddleOCR's CPPD head, loss and decoder."""
+    cfg = copy.deepcopy(tiny_config("crnn_mv3", out))
+    cfg["Architecture"] = {
+        "model_type": "rec",
+        "algorithm": "CPPD",
+        "Transform": None,
+        "Backbone": {
+            "name": "SVTRNet",
+            "img_size": [32, 100],
+            "embed_dim": [32, 32, 32],
+            "depth": [1, 1, 1],
+            "num_heads": [1, 1, 1],
+            "mixer": ["Global"] * 3,
+            "last_stage": False,
+            "prenorm": True,
+        },
+        "Head": {"name": "CPPDHead", "dim": 32, "num_layer": 1, "vis_seq": 50},
+    }
+    cfg["Loss"] = {"name": "CPPDLoss", "ignore_index": 400}
+    cfg["PostProcess"] = {"name": "CPPDLabelDecode"}
+    resize = {"SVTRRecResizeImg": {"image_shape": [3, 32, 100], "padding": False}}
+    encode = {"CPPDLabelEncode": {"ignore_index": 400}}
+    _swap_ops(cfg, {"CTCLabelEncode": encode, "RecResizeImg": resize})
+    return cfg
+
+
+CONFIGS = {"rare": (rare_config, "AttnLabelDecode"), "cppd": (cppd_config, "CPPDLabelDecode")}
+
+
+@pytest.mark.parametrize("family", sorted(CONFIGS))
+def test_decoder_exports_and_serves(family: str, tmp_path: Path) -> None:
     pytest.importorskip("paddle2onnx")
     pytest.importorskip("onnxruntime")
     from ppocr_lite import TextRecognizer
     from ppocr_lite.deploy.spec import read_spec
 
-    parts, exported = export_config(rare_config(tmp_path), "rare", tmp_path)
+    make_config, decoder = CONFIGS[family]
+    parts, exported = export_config(make_config(tmp_path), family, tmp_path)
     spec = read_spec(exported.model_dir)
-    assert spec.postprocess == "AttnLabelDecode"
-    assert not spec.dynamic_width  # fixed decoding steps: exported at the trained width
+    assert spec.postprocess == decoder
+    assert not spec.dynamic_width  # a fixed number of decoding steps: the trained width
 
     images = line_images(10, seed=11)
     by_paddle = TextRecognizer(exported.model_dir, backend="paddle", batch_size=4)
