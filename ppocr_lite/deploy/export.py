@@ -34,8 +34,14 @@ logger = logging.getLogger("ppocr_lite")
 MODEL_PREFIX = "inference"
 # Post-processes whose model output the exported graph gives: CTC probabilities (CRNN, SVTR,
 # SVTR-LCNet, the CTC branch of MultiHead), PARSeq's (N, max_text_length + 1, C) and the
-# attention decoder's (RARE, N, max_text_length + 2, C) and CPPD's (N, max_len + 1, C).
-SUPPORTED_DECODERS = ("CTCLabelDecode", "ParseQLabelDecode", "AttnLabelDecode", "CPPDLabelDecode")
+# attention decoders' (RARE, SAR: N, steps, C) and CPPD's (N, max_len + 1, C).
+SUPPORTED_DECODERS = (
+    "CTCLabelDecode",
+    "ParseQLabelDecode",
+    "AttnLabelDecode",
+    "CPPDLabelDecode",
+    "SARLabelDecode",
+)
 
 
 @dataclass(frozen=True)
