@@ -65,6 +65,15 @@ def fixed_batch(
     return np.stack(pre.batch(images[:n]))  # type: ignore[arg-type]
 
 
+def he_normal_linears(model: nn.Layer, seed: int = 0) -> None:
+    """Re-initialise every linear layer of ``model`` He-normal (fixed seed)."""
+    rng = np.random.default_rng(seed)
+    for layer in model.sublayers():
+        if isinstance(layer, nn.Linear):
+            w = layer.weight
+            w.set_value(rng.normal(0, np.sqrt(2.0 / w.shape[0]), w.shape).astype("float32"))
+
+
 def make_decisive(model: nn.Layer, shape: tuple[int, int, int], seed: int = 0) -> None:
     """Re-initialise ``model`` (fixed seed) so that its outputs depend clearly on the input."""
     rng = np.random.default_rng(seed)

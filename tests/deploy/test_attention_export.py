@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from paddle import nn
 
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.engine.backend import DygraphBackend
 from ppocr_lite.engine.components import Components
 
-from .conftest import export_config, line_images, make_decisive, tiny_config
+from ..tiny_archs import TINY_CPPD, TINY_SAR
+from .conftest import export_config, he_normal_linears, line_images, make_decisive, tiny_config
 
 
 def _swap_ops(cfg: dict[str, Any], swaps: dict[str, dict[str, Any]]) -> None:
@@ -44,22 +44,8 @@ def rare_config(out: Path) -> dict[str, Any]:
 def cppd_config(out: Path) -> dict[str, Any]:
     """A tiny SVTRNet (no last stage) with PaddleOCR's CPPD head, loss and decoder."""
     cfg = copy.deepcopy(tiny_config("crnn_mv3", out))
-    cfg["Architecture"] = {
-        "model_type": "rec",
-        "algorithm": "CPPD",
-        "Transform": None,
-        "Backbone": {
-            "name": "SVTRNet",
-            "img_size": [32, 100],
-            "embed_dim": [32, 32, 32],
-            "depth": [1, 1, 1],
-            "num_heads": [1, 1, 1],
-            "mixer": ["Global"] * 3,
-            "last_stage": False,
-            "prenorm": True,
-        },
-        "Head": {"name": "CPPDHead", "dim": 32, "num_layer": 1, "vis_seq": 50},
-    }
+    cfg["Architecture"] = {"model_type": "rec", "algorithm": "CPPD", "Transform": None}
+    cfg["Architecture"].update(copy.deepcopy(TINY_CPPD))
     cfg["Loss"] = {"name": "CPPDLoss", "ignore_index": 400}
     cfg["PostProcess"] = {"name": "CPPDLabelDecode"}
     resize = {"SVTRRecResizeImg": {"image_shape": [3, 32, 100], "padding": False}}
@@ -71,17 +57,9 @@ def cppd_config(out: Path) -> dict[str, Any]:
 def sar_config(out: Path) -> dict[str, Any]:
     """A tiny ResNet31 with PaddleOCR's SAR head (trained alone), loss and decoder."""
     cfg = copy.deepcopy(tiny_config("crnn_mv3", out))
-    cfg["Architecture"] = {
-        "model_type": "rec",
-        "algorithm": "SAR",
-        "Transform": None,
-        "Backbone": {
-            "name": "ResNet31",
-            "layers": [1, 1, 1, 1],
-            "channels": [8, 8, 16, 16, 16, 16, 16],
-        },
-        "Head": {"name": "SARHead", "enc_dim": 16, "d_k": 8, "max_text_length": 12},
-    }
+    cfg["Architecture"] = {"model_type": "rec", "algorithm": "SAR", "Transform": None}
+    cfg["Architecture"].update(copy.deepcopy(TINY_SAR))
+    cfg["Architecture"]["Head"]["max_text_length"] = 12
     cfg["Loss"] = {"name": "SARLoss"}
     cfg["PostProcess"] = {"name": "SARLabelDecode"}
     _swap_ops(cfg, {"CTCLabelEncode": {"SARLabelEncode": None}})
@@ -92,11 +70,7 @@ def sar_decisive(parts: Components) -> None:
     """``make_decisive`` on the backbone (SAR's training forward needs labels, so the whole
     model cannot calibrate its batch norms) and He-normal linear layers in the head."""
     make_decisive(parts.model.backbone, (3, 32, 100))
-    rng = np.random.default_rng(1)
-    for layer in parts.model.head.sublayers():
-        if isinstance(layer, nn.Linear):
-            w = layer.weight
-            w.set_value(rng.normal(0, np.sqrt(2.0 / w.shape[0]), w.shape).astype("float32"))
+    he_normal_linears(parts.model.head, seed=1)
     parts.model.eval()
 
 

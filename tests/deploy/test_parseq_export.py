@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from paddle import nn
 
 from ppocr_lite.config.load import load_config
 from ppocr_lite.config.overrides import apply_overrides
@@ -17,7 +16,7 @@ from ppocr_lite.engine.backend import DygraphBackend
 from ppocr_lite.engine.components import Components
 
 from ..conftest import ROOT, VI_DICT
-from .conftest import export_config, line_images
+from .conftest import export_config, he_normal_linears, line_images
 
 SHAPE = [3, 32, 128]
 # Decoding steps are unrolled in the traced graph: few keep the export quick.
@@ -51,12 +50,9 @@ def tiny_parseq_config(out: Path) -> dict[str, Any]:
 
 
 def decisive(parts: Components) -> None:
-    """He-normal linear layers (the default initialisation decodes every line alike)."""
-    rng = np.random.default_rng(0)
-    for layer in parts.model.sublayers():
-        if isinstance(layer, nn.Linear):
-            w = layer.weight
-            w.set_value(rng.normal(0, np.sqrt(2.0 / w.shape[0]), w.shape).astype("float32"))
+    """He-normal linear layers (the default initialisation decodes every line alike) and the
+    EOS bias."""
+    he_normal_linears(parts.model)
     head = parts.model.head
     bias = head.head.bias.numpy()
     bias[head.tokens.eos] += EOS_BIAS

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ..tiny_archs import TINY_CPPD, TINY_SAR
 from .overfit_lib import Recipe, overfit
 
 SMALL_MV3 = {"name": "MobileNetV3", "scale": 0.35, "model_name": "small"}
@@ -26,19 +27,7 @@ CASES: dict[str, tuple[dict[str, Any], Recipe]] = {
         ),
     ),
     "CPPD": (
-        {
-            "Backbone": {
-                "name": "SVTRNet",
-                "img_size": [32, 100],
-                "embed_dim": [32, 32, 32],
-                "depth": [1, 1, 1],
-                "num_heads": [1, 1, 1],
-                "mixer": ["Global"] * 3,
-                "last_stage": False,
-                "prenorm": True,
-            },
-            "Head": {"name": "CPPDHead", "dim": 32, "num_layer": 1, "vis_seq": 50},
-        },
+        TINY_CPPD,
         Recipe(
             encode={"CPPDLabelEncode": {"ignore_index": 400}},
             keys=["image", "label", "label_node", "length"],
@@ -48,14 +37,7 @@ CASES: dict[str, tuple[dict[str, Any], Recipe]] = {
         ),
     ),
     "SAR": (
-        {
-            "Backbone": {
-                "name": "ResNet31",
-                "layers": [1, 1, 1, 1],
-                "channels": [8, 8, 16, 16, 16, 16, 16],
-            },
-            "Head": {"name": "SARHead", "enc_dim": 16, "d_k": 8},
-        },
+        TINY_SAR,
         Recipe(
             encode={"SARLabelEncode": None},
             keys=["image", "label", "length", "valid_ratio"],
