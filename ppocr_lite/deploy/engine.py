@@ -31,7 +31,6 @@ from ppocr_lite.deploy.export import probe_dynamic_width, save_static
 from ppocr_lite.deploy.layout import model_files
 from ppocr_lite.deploy.spec import eval_transforms, input_shape
 from ppocr_lite.engine.backend import Backend, DygraphBackend
-from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling import reparameterize
 
 logger = logging.getLogger("ppocr_lite")
@@ -74,7 +73,8 @@ def onnx_engine(model: nn.Layer, shape: tuple[int, int, int], dynamic_width: boo
     """The model as an onnxruntime session, built in a temporary folder that is then removed.
 
     Raises:
-        ConfigError: if paddle2onnx cannot convert the traced graph.
+        ConfigError: if paddle2onnx cannot convert the traced graph (OSError for a full disk,
+            Paddle's own errors for a layer it cannot trace).
     """
     from ppocr_lite.deploy.onnx_backend import OnnxBackend, convert
 
@@ -103,8 +103,11 @@ def checkpoint_engine(model: nn.Layer, cfg: Mapping[str, Any], device: str) -> B
     try:
         engine = onnx_engine(model, shape, probe_dynamic_width(model, shape))
         diff = _largest_diff(model, engine, shape)
-    except ConfigError as exc:
+    except Exception as exc:  # noqa: BLE001 - the fast path is optional: a full temporary disk,
+        # a layer the trace cannot convert or paddle2onnx refusing an operator all leave the
+        # dygraph model, which computes the same results more slowly.
         logger.warning("inference engine: the dygraph model (the ONNX conversion failed: %s)", exc)
+        model.eval()
         return DygraphBackend(model)
     if not diff <= MAX_DIFF:
         logger.warning(

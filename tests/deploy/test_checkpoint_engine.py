@@ -114,6 +114,18 @@ def test_failed_conversion_or_check_falls_back_with_a_warning(
     assert "the ONNX conversion failed: paddle2onnx could not convert x.json: boom" in caplog.text
     monkeypatch.undo()
 
+    caplog.clear()  # a full disk under the temporary folder
+
+    def no_space(*args: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(engine_module, "save_static", no_space)
+    with caplog.at_level(logging.WARNING, logger="ppocr_lite"):
+        engine = checkpoint_engine(model, cfg, "cpu")
+    assert isinstance(engine, DygraphBackend) and not model.training
+    assert "conversion failed: [Errno 28] No space left on device" in caplog.text
+    monkeypatch.undo()
+
     caplog.clear()
     monkeypatch.setattr(engine_module, "_largest_diff", lambda *a: 0.5)
     with caplog.at_level(logging.WARNING, logger="ppocr_lite"):
