@@ -3,8 +3,9 @@
 On the CPU, Paddle's dygraph kernels are slow for these small models (its depthwise
 convolution alone is about 60% of a CRNN-MV3 forward pass). So the checkpoint's model is traced
 once per run (the same trace as ``tools/export_model.py``), converted in memory with paddle2onnx
-and run by onnxruntime: about 1.5 s of conversion against a model that then runs 5-10x faster
-(``bench/run.py``, issue notes). Nothing is cached on disk: the graph is built from the weights
+and run by onnxruntime: about 1.5-3 s of conversion against a model that then runs 2.5-10x
+faster (measured on 2 cores: CRNN-MV3 9.7 -> 1.0 ms per line, SVTR-Tiny 19.9 -> 7.6 ms, in
+batches of 64; ``bench/run.py`` compares the whole tools with PaddleOCR's). Nothing is cached on disk: the graph is built from the weights
 just loaded, so it cannot be stale. The graph is checked against the dygraph model on a random
 batch before it is used.
 
