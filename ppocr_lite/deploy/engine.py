@@ -24,11 +24,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import paddle
 from paddle import nn
 
-from ppocr_lite.deploy.export import probe_dynamic_width, save_static
+from ppocr_lite.deploy.export import largest_diff, probe_dynamic_width, save_static
 from ppocr_lite.deploy.layout import model_files
 from ppocr_lite.deploy.spec import eval_transforms, input_shape
 from ppocr_lite.engine.backend import Backend, DygraphBackend
@@ -41,7 +39,7 @@ ONNX_PACKAGES = ("onnxruntime", "paddle2onnx")
 # exports too, but its trace unrolls every decoding step (~15 s for a tiny model), more than
 # its dygraph run costs for a few thousand lines.
 ENGINE_DECODERS = ("CTCLabelDecode",)
-# Largest |onnxruntime - dygraph| on the check batch (probabilities) that is still float
+# Largest |onnxruntime - dygraph| on the check batches (probabilities) that is still float
 # rounding; measured differences are ~1e-6.
 MAX_DIFF = 1e-4
 
@@ -60,14 +58,6 @@ def _dygraph_reason(cfg: Mapping[str, Any], device: str) -> str:
             "runs it several times faster on the CPU"
         )
     return ""
-
-
-def _largest_diff(model: nn.Layer, engine: Backend, shape: tuple[int, int, int]) -> float:
-    c, h, w = shape
-    x = np.random.default_rng(0).uniform(-1, 1, (2, c, h, w)).astype("float32")
-    with paddle.no_grad():
-        want = model(paddle.to_tensor(x)).numpy()
-    return float(np.abs(engine.run(x) - want).max())
 
 
 def onnx_engine(model: nn.Layer, shape: tuple[int, int, int], dynamic_width: bool) -> Backend:
@@ -102,8 +92,9 @@ def checkpoint_engine(model: nn.Layer, cfg: Mapping[str, Any], device: str) -> B
     shape = input_shape(eval_transforms(cfg))
     reparameterize(model)  # the trace export makes: the same outputs, fewer convolutions
     try:
-        engine = onnx_engine(model, shape, probe_dynamic_width(model, shape))
-        diff = _largest_diff(model, engine, shape)
+        dynamic = probe_dynamic_width(model, shape)
+        engine = onnx_engine(model, shape, dynamic)
+        diff = largest_diff(model, engine, shape, dynamic)
     except Exception as exc:  # noqa: BLE001 - the fast path is optional: a full temporary disk,
         # a layer the trace cannot convert or paddle2onnx refusing an operator all leave the
         # dygraph model, which computes the same results more slowly.

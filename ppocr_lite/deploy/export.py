@@ -25,6 +25,7 @@ from ppocr_lite.deploy.spec import (
     write_dict,
     write_spec,
 )
+from ppocr_lite.engine.backend import Backend
 from ppocr_lite.engine.components import Components, build_components
 from ppocr_lite.errors import ConfigError
 from ppocr_lite.modeling import reparameterize
@@ -126,13 +127,15 @@ def save_static(
             del model.forward
 
 
-def _verify(model: nn.Layer, model_dir: Path, spec: DeploySpec) -> float:
-    """Largest difference between the saved model and the dygraph one on random batches."""
-    c, h, w = spec.image_shape
-    backend = PaddleInferenceBackend(model_dir)
+def largest_diff(
+    model: nn.Layer, backend: Backend, image_shape: tuple[int, int, int], dynamic_width: bool
+) -> float:
+    """Largest |backend - dygraph model| output on random batches: at the trained width, and
+    at twice that width when the graph reads any width."""
+    c, h, w = image_shape
     rng = np.random.default_rng(0)
     worst = 0.0
-    for width in (w, 2 * w) if spec.dynamic_width else (w,):
+    for width in (w, 2 * w) if dynamic_width else (w,):
         x = rng.uniform(-1, 1, (2, c, h, width)).astype("float32")
         with paddle.no_grad():
             want = model(paddle.to_tensor(x)).numpy()
@@ -185,7 +188,8 @@ def export_model(
     save_static(components.model, spec.image_shape, spec.dynamic_width, model_dir / MODEL_PREFIX)
     write_dict(gcfg.character_dict_path, model_dir / DICT_FILE)
     write_spec(spec, cfg, model_dir)
-    diff = _verify(components.model, model_dir, spec)
+    saved = PaddleInferenceBackend(model_dir)
+    diff = largest_diff(components.model, saved, spec.image_shape, spec.dynamic_width)
     c, h, w = spec.image_shape
     shape = f"[N, {c}, {h}, {'W' if spec.dynamic_width else w}]"
     logger.info(

@@ -127,7 +127,7 @@ def test_failed_conversion_or_check_falls_back_with_a_warning(
     monkeypatch.undo()
 
     caplog.clear()
-    monkeypatch.setattr(engine_module, "_largest_diff", lambda *a: 0.5)
+    monkeypatch.setattr(engine_module, "largest_diff", lambda *a: 0.5)
     with caplog.at_level(logging.WARNING, logger="ppocr_lite"):
         assert isinstance(checkpoint_engine(model, cfg, "cpu"), DygraphBackend)
     assert "differs from it by 5.00e-01" in caplog.text
