@@ -10,7 +10,7 @@ just loaded, so it cannot be stale. The graph is checked against the dygraph mod
 batch before it is used.
 
 The dygraph model runs instead on a GPU, for decoders other than CTC (``ENGINE_DECODERS``),
-without the ``onnx`` extra, or when the conversion or its check fails
+for fewer than ``MIN_LINES`` lines, without the ``onnx`` extra, or when the conversion or its check fails
 (the log says why).
 """
 
@@ -39,15 +39,20 @@ ONNX_PACKAGES = ("onnxruntime", "paddle2onnx")
 # exports too, but its trace unrolls every decoding step (~15 s for a tiny model), more than
 # its dygraph run costs for a few thousand lines.
 ENGINE_DECODERS = ("CTCLabelDecode",)
+# Below this many lines the trace (1.5-3 s) costs more than it saves: measured break-even near
+# 120 lines for CRNN-MV3 (14 -> 2 ms per line) and 250 for SVTR-Tiny (20 -> 7.6 ms).
+MIN_LINES = 200
 # Largest |onnxruntime - dygraph| on the check batches (probabilities) that is still float
 # rounding; measured differences are ~1e-6.
 MAX_DIFF = 1e-4
 
 
-def _dygraph_reason(cfg: Mapping[str, Any], device: str) -> str:
-    """Why the dygraph model must run (empty when the ONNX engine may)."""
+def _dygraph_reason(cfg: Mapping[str, Any], device: str, lines: int | None) -> str:
+    """Why the dygraph model must or should run (empty when the ONNX engine may)."""
     if not device.startswith("cpu"):
         return f"on {device} Paddle's own kernels are fast"
+    if lines is not None and lines < MIN_LINES:
+        return f"{lines} lines: below {MIN_LINES}, tracing a graph costs more than it saves"
     decoder = str((cfg.get("PostProcess") or {}).get("name"))
     if decoder not in ENGINE_DECODERS:
         return f"the ONNX engine runs {', '.join(ENGINE_DECODERS)} models, not {decoder}"
@@ -75,16 +80,20 @@ def onnx_engine(model: nn.Layer, shape: tuple[int, int, int], dynamic_width: boo
     return OnnxBackend(data)
 
 
-def checkpoint_engine(model: nn.Layer, cfg: Mapping[str, Any], device: str) -> Backend:
+def checkpoint_engine(
+    model: nn.Layer, cfg: Mapping[str, Any], device: str, lines: int | None = None
+) -> Backend:
     """The fastest faithful way to run ``model`` (weights loaded) on ``device``; logs which.
 
     Args:
         model: The recognizer of ``cfg``; put in eval mode (and RepSVTR's branches folded).
         cfg: Its config (PostProcess and the Eval transforms' input shape are read).
         device: Paddle's device in use (``select_device``).
+        lines: How many lines the run will read, when known (None: many, e.g. a long-lived
+            ``TextRecognizer``); fewer than ``MIN_LINES`` keep the dygraph model.
     """
     model.eval()
-    reason = _dygraph_reason(cfg, device)
+    reason = _dygraph_reason(cfg, device, lines)
     if reason:
         logger.info("inference engine: the dygraph model (%s)", reason)
         return DygraphBackend(model)

@@ -14,7 +14,6 @@ from ppocr_lite.data.loader import build_dataloader
 from ppocr_lite.deploy.engine import checkpoint_engine
 from ppocr_lite.deploy.files import Prediction, list_images, recognise_files
 from ppocr_lite.deploy.pipeline import per_batch
-from ppocr_lite.engine.backend import Backend
 from ppocr_lite.engine.components import Components, build_components, select_device
 from ppocr_lite.engine.cpu_speed import tune_cpu_math
 from ppocr_lite.engine.evaluator import evaluate
@@ -23,12 +22,12 @@ from ppocr_lite.engine.samples import SampleResult, with_sample_fields, write_ts
 logger = logging.getLogger("ppocr_lite")
 
 
-def _prepare(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> tuple[Components, Backend]:
+def _prepare(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> tuple[Components, str]:
     device = select_device(gcfg.use_gpu)
     tune_cpu_math(device)  # before the first matrix multiplication
     components = build_components(cfg, gcfg)
     load_weights(components.model, gcfg.checkpoints or gcfg.pretrained_model)
-    return components, checkpoint_engine(components.model, cfg, device)
+    return components, device
 
 
 def evaluate_checkpoint(
@@ -46,11 +45,11 @@ def evaluate_checkpoint(
         samples = []
     if samples is not None:
         cfg = with_sample_fields(cfg)
-    components, engine = _prepare(cfg, gcfg)
+    components, device = _prepare(cfg, gcfg)
     loader = build_dataloader(cfg["Eval"], "Eval", components.charset, gcfg)
-    logger.info(
-        "eval: %d samples; metric options: %s", len(loader.dataset), components.metric.describe()
-    )
+    lines = len(loader.dataset)
+    engine = checkpoint_engine(components.model, cfg, device, lines)
+    logger.info("eval: %d samples; metric options: %s", lines, components.metric.describe())
     figures = evaluate(engine, loader, components.postprocess, components.metric, samples)
     logger.info("metric eval: %s", ", ".join(f"{k}: {v:.4f}" for k, v in figures.items()))
     if gcfg.save_eval_tsv and samples is not None:
@@ -61,6 +60,6 @@ def evaluate_checkpoint(
 def infer_images(cfg: Mapping[str, Any], gcfg: GlobalConfig) -> list[Prediction]:
     """Recognise ``Global.infer_img``; write ``Global.save_res_path`` and log a summary."""
     paths = list_images(gcfg.infer_img)
-    components, engine = _prepare(cfg, gcfg)
-    run = per_batch(engine.run)
+    components, device = _prepare(cfg, gcfg)
+    run = per_batch(checkpoint_engine(components.model, cfg, device, len(paths)).run)
     return recognise_files(cfg, gcfg, components.charset, components.postprocess, run, paths)

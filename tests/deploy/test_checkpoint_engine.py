@@ -50,7 +50,7 @@ def test_cpu_engine_is_onnx_and_equals_the_dygraph_model(built: tuple[dict, Any]
     if cfg["Architecture"]["algorithm"] == "CRNN":  # reads any width: a wide batch too
         batches.append(fixed_batch(images, 5, (3, 32, 260)))
     want = [DygraphBackend(model).run(b) for b in batches]
-    engine = checkpoint_engine(model, cfg, "cpu")
+    engine = checkpoint_engine(model, cfg, "cpu", lines=engine_module.MIN_LINES)
     assert type(engine).__name__ == "OnnxBackend"
     for batch, expected in zip(batches, want, strict=True):
         got = engine.run(batch)
@@ -62,10 +62,12 @@ def test_cpu_engine_is_onnx_and_equals_the_dygraph_model(built: tuple[dict, Any]
     assert isinstance(model(paddle.to_tensor(batches[0])), paddle.Tensor)
 
 
-def _fallback_message(model: Any, cfg: dict, device: str, caplog: pytest.LogCaptureFixture) -> str:
+def _fallback_message(
+    model: Any, cfg: dict, device: str, caplog: pytest.LogCaptureFixture, lines: int | None = None
+) -> str:
     """The engine's log line when it must keep the dygraph model (asserted to)."""
     with caplog.at_level(logging.INFO, logger="ppocr_lite"):
-        engine = checkpoint_engine(model, cfg, device)
+        engine = checkpoint_engine(model, cfg, device, lines)
     assert isinstance(engine, DygraphBackend)
     return caplog.text
 
@@ -75,6 +77,14 @@ def test_gpu_device_keeps_the_dygraph_model(
 ) -> None:
     cfg, model = built
     assert "dygraph model (on gpu:0" in _fallback_message(model, cfg, "gpu:0", caplog)
+
+
+def test_few_lines_keep_the_dygraph_model(
+    built: tuple[dict, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    cfg, model = built
+    text = _fallback_message(model, cfg, "cpu", caplog, lines=engine_module.MIN_LINES - 1)
+    assert f"{engine_module.MIN_LINES - 1} lines: below {engine_module.MIN_LINES}" in text
 
 
 def test_attention_decoder_keeps_the_dygraph_model(

@@ -8,6 +8,7 @@ on those transforms one image at a time (as PaddleOCR runs them), and eval with 
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from ppocr_lite.checkpoint.load import load_weights
 from ppocr_lite.config.overrides import apply_overrides
 from ppocr_lite.data.lmdb_writer import write_lmdb
 from ppocr_lite.data.transforms import apply_transforms
+from ppocr_lite.deploy import engine as engine_module
 from ppocr_lite.deploy.files import inference_ops
 from ppocr_lite.deploy.inference import evaluate_checkpoint, infer_images
 from ppocr_lite.engine.components import build_components
@@ -114,7 +116,13 @@ def test_eval_infer_rec_and_single_images_agree_on_long_lines(
     export_cache: Callable[[str], Exported],
     lines: list[tuple[bytes, str]],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """eval and infer_rec through the onnxruntime engine they use for real runs (the few lines
+    here would otherwise keep the dygraph model, which the other tool tests run)."""
+    monkeypatch.setattr(engine_module, "MIN_LINES", 0)
+    caplog.set_level(logging.INFO, logger="ppocr_lite")
     cfg = _config(export_cache("crnn_mv3"), tmp_path, lines)
     gcfg = check_config(cfg, "long lines", sections=("Eval",), optional=())
     reference = _one_at_a_time(cfg, lines)
@@ -133,6 +141,7 @@ def test_eval_infer_rec_and_single_images_agree_on_long_lines(
     cfg = _eval_infer_mode(cfg)
     evaluate_checkpoint(cfg, check_config(cfg, "long lines", ("Eval",), ()), samples)
     _agree([(s.prediction, s.score) for s in samples], widened_reference)
+    assert caplog.text.count("inference engine: onnxruntime") == 3
 
 
 def _tool(tool: str, *args: object) -> subprocess.CompletedProcess:
