@@ -74,7 +74,7 @@ class PaddleInferenceBackend:
         self.device = "gpu" if use_gpu else "cpu"
         self.predictor = paddle.inference.create_predictor(config)
         self._input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
-        # Extra outputs (e.g. a length head) are not used by CTC decoding.
+        # Extra outputs (e.g. a length head) are not read by any decoder.
         self._output = self.predictor.get_output_handle(self.predictor.get_output_names()[0])
 
     def run(self, batch: np.ndarray) -> np.ndarray:
